@@ -1,0 +1,35 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 3978
+DATABASE_URL ?= sqlite+aiosqlite:///./rota.db
+
+.PHONY: run test bench setup system-packages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[server,tray,test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/rota serve --host $(HOST) --port $(PORT) --database-url '$(DATABASE_URL)'
+
+# Debian packages the suite drives for real (display server, tray host, notification
+# daemon, Alertmanager, Chromium). Installed only when missing, and only as root.
+system-packages:
+	@bash scripts/system-packages.sh
+
+test: $(STAMP) system-packages
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) rota.db rota.db-wal rota.db-shm

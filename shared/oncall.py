@@ -1,0 +1,427 @@
+"""Who is on duty: closed-form rotation arithmetic over an explicit instant.
+
+The two public functions, `on_call` and `shifts`, are pure: they take a `Rotation` and
+instants, never read a clock, and never iterate over past shifts. A shift index is found
+by arithmetic on wall-clock time (then nudged by at most a step or two around DST), and
+overrides and time off are looked up by bisection in sorted tables that are built once
+per `Rotation` value and kept in its private cache.
+
+Semantics (the contract the tests hold us to):
+
+* Shift k starts, for day and week lengths, at the first handoff's wall-clock time k×N
+  days later in the rotation's zone; for hour lengths k×N hours after the first handoff.
+  Local times that do not exist or are ambiguous resolve with ``fold=0``.
+* Shift k's regular primary is ``members[k mod n]``; before shift 0 nobody is on duty.
+* An override replaces the primary over [start, end); where overrides overlap, the one
+  created later wins. An override beats time off.
+* A member who is away is replaced by the next member in order who is not away; when
+  everybody is away the period is a gap, reported as such.
+* The secondary is the next available member after the regular primary (skipping the
+  primary themself), or the primary of another rotation, or nobody.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from shared.rotation import (
+    MIN_INSTANT,
+    Override,
+    Rotation,
+    SecondaryKind,
+    TimeOff,
+    ValidationError,
+    local_to_utc,
+    to_utc,
+)
+
+_TICK = timedelta(microseconds=1)
+
+
+class Layer(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class Reason(StrEnum):
+    REGULAR = "regular"
+    OVERRIDE = "override"
+    COVERING = "covering-time-off"
+    GAP = "gap"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of one layer during which the same person holds duty for the same reason."""
+
+    person: str | None
+    start: datetime
+    end: datetime
+    layer: Layer
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """The answer to "who is on duty at `at`", valid over [start, end) (None: unbounded)."""
+
+    rotation: str
+    at: datetime
+    primary: str | None
+    secondary: str | None
+    start: datetime | None
+    end: datetime | None
+    primary_reason: Reason
+    secondary_reason: Reason | None
+
+
+Answer = tuple[str | None, Reason]
+
+
+def check_instant(value: datetime, field: str) -> datetime:
+    """Instants must be aware and within the years the engine computes for."""
+    return to_utc(value, field)
+
+
+def on_call(rotation: Rotation, at: datetime, others: Mapping[str, Rotation] | None = None) -> OnCall:
+    """Primary and secondary at `at`, and the maximal period around it with the same answer.
+
+    `others` resolves a secondary that is another rotation; if it is missing there the
+    secondary is reported as a gap rather than guessed.
+    """
+    at = check_instant(at, "at")
+    idx = _index(rotation)
+    primary = idx.answer_at(at)
+    lo, hi = _run(idx.answer_at, idx.prev_boundary, idx.next_boundary, at, primary)
+    secondary: Answer | None = None
+    kind = rotation.secondary.kind
+    if kind is SecondaryKind.NEXT:
+        secondary = idx.secondary_next_at(at)
+        s_lo, s_hi = _run(idx.secondary_next_at, idx.prev_boundary, idx.next_boundary, at, secondary)
+        lo, hi = _intersect(lo, hi, s_lo, s_hi)
+    elif kind is SecondaryKind.ROTATION:
+        other = (others or {}).get(rotation.secondary.rotation or "")
+        if other is None:
+            secondary = (None, Reason.GAP)
+        else:
+            o_idx = _index(other)
+            secondary = o_idx.answer_at(at)
+            s_lo, s_hi = _run(o_idx.answer_at, o_idx.prev_boundary, o_idx.next_boundary, at, secondary)
+            lo, hi = _intersect(lo, hi, s_lo, s_hi)
+    return OnCall(
+        rotation=rotation.name,
+        at=at,
+        primary=primary[0],
+        secondary=secondary[0] if secondary else None,
+        start=lo,
+        end=hi,
+        primary_reason=primary[1],
+        secondary_reason=secondary[1] if secondary else None,
+    )
+
+
+def shifts(
+    rotation: Rotation,
+    start: datetime,
+    end: datetime,
+    others: Mapping[str, Rotation] | None = None,
+) -> list[Segment]:
+    """Effective segments of every layer over [start, end), each layer tiling the window.
+
+    Cost is proportional to the number of segments returned (times a log for lookups),
+    independent of how long the rotation has been running.
+    """
+    start = check_instant(start, "start")
+    end = check_instant(end, "end")
+    if end <= start:
+        raise ValidationError("end", "must be after start")
+    idx = _index(rotation)
+    result = _tile(idx.answer_at, idx.next_boundary, start, end, Layer.PRIMARY)
+    kind = rotation.secondary.kind
+    if kind is SecondaryKind.NEXT:
+        result += _tile(idx.secondary_next_at, idx.next_boundary, start, end, Layer.SECONDARY)
+    elif kind is SecondaryKind.ROTATION:
+        other = (others or {}).get(rotation.secondary.rotation or "")
+        if other is None:
+            result.append(Segment(None, start, end, Layer.SECONDARY, Reason.GAP))
+        else:
+            o_idx = _index(other)
+            result += _tile(o_idx.answer_at, o_idx.next_boundary, start, end, Layer.SECONDARY)
+    return result
+
+
+def shift_start(rotation: Rotation, k: int) -> datetime:
+    """UTC start of regular shift k (k may be negative: a handoff that never happened)."""
+    return _index(rotation).shift_start(k)
+
+
+def shift_index(rotation: Rotation, at: datetime) -> int:
+    """The regular shift containing `at` (negative before the first handoff)."""
+    return _index(rotation).shift_index(check_instant(at, "at"))
+
+
+# --- walking and tiling --------------------------------------------------------------
+
+BoundaryFn = Callable[[datetime], datetime | None]
+
+
+def _run(
+    answer_at: Callable[[datetime], Answer],
+    prev_boundary: BoundaryFn,
+    next_boundary: BoundaryFn,
+    at: datetime,
+    answer: Answer,
+) -> tuple[datetime | None, datetime | None]:
+    """Grow [lo, hi) around `at` over neighbouring elementary intervals with the same answer.
+
+    Boundaries are only the instants where something *can* change (handoffs that change
+    the regular member, override and time-off edges), so the walk stops at the first
+    real change; it never steps through unchanged handoffs of a one-person rotation.
+    """
+    hi = next_boundary(at)
+    while hi is not None and answer_at(hi) == answer:
+        hi = next_boundary(hi)
+    lo = prev_boundary(at)
+    while lo is not None:
+        before = prev_boundary(lo - _TICK)
+        probe = before if before is not None else lo - _TICK
+        if probe < MIN_INSTANT or answer_at(probe) != answer:
+            break
+        lo = before
+    return lo, hi
+
+
+def _intersect(
+    lo: datetime | None, hi: datetime | None, lo2: datetime | None, hi2: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    new_lo = lo2 if lo is None else (lo if lo2 is None else max(lo, lo2))
+    new_hi = hi2 if hi is None else (hi if hi2 is None else min(hi, hi2))
+    return new_lo, new_hi
+
+
+def _tile(
+    answer_at: Callable[[datetime], Answer],
+    next_boundary: BoundaryFn,
+    start: datetime,
+    end: datetime,
+    layer: Layer,
+) -> list[Segment]:
+    segments: list[Segment] = []
+    t = start
+    while t < end:
+        person, reason = answer_at(t)
+        nb = next_boundary(t)
+        seg_end = end if nb is None or nb > end else nb
+        last = segments[-1] if segments else None
+        if last is not None and last.person == person and last.reason == reason:
+            segments[-1] = Segment(person, last.start, seg_end, layer, reason)
+        else:
+            segments.append(Segment(person, t, seg_end, layer, reason))
+        t = seg_end
+    return segments
+
+
+# --- the per-rotation index -------------------------------------------------------------
+
+
+def _index(rotation: Rotation) -> _Index:
+    cached = rotation._cache.get("oncall-index")
+    if cached is None:
+        cached = _Index(rotation)
+        rotation._cache["oncall-index"] = cached
+    return cached
+
+
+class _Index:
+    """Sorted lookup tables for one rotation: the effective override timeline (disjoint
+    pieces, later-created winning), each person's merged time off, and every edge."""
+
+    def __init__(self, rotation: Rotation) -> None:
+        self.rotation = rotation
+        self.zone = rotation.zone
+        self.members = rotation.members
+        self.n = len(rotation.members)
+        self.h0 = local_to_utc(rotation.handoff, self.zone)
+        self.step_days = timedelta(days=rotation.shift.days) if rotation.shift.is_calendar else None
+        self.step_hours = None if rotation.shift.is_calendar else timedelta(hours=rotation.shift.hours)
+        self.ov_starts, self.ov_ends, self.ov_people = _effective_overrides(rotation.overrides)
+        self.away = _merged_time_off(rotation.time_off)
+        edges: set[datetime] = set(self.ov_starts) | set(self.ov_ends)
+        for starts, ends in self.away.values():
+            edges.update(starts)
+            edges.update(ends)
+        self.edges = sorted(edges)
+
+    # shift arithmetic
+
+    def shift_start(self, k: int) -> datetime:
+        if self.step_days is not None:
+            return local_to_utc(self.rotation.handoff + k * self.step_days, self.zone)
+        assert self.step_hours is not None
+        return self.h0 + k * self.step_hours
+
+    def shift_index(self, t: datetime) -> int:
+        if self.step_days is not None:
+            local = t.astimezone(self.zone).replace(tzinfo=None)
+            k = (local - self.rotation.handoff) // self.step_days
+        else:
+            assert self.step_hours is not None
+            k = (t - self.h0) // self.step_hours
+        while self.shift_start(k) > t:
+            k -= 1
+        while self.shift_start(k + 1) <= t:
+            k += 1
+        return k
+
+    # lookups
+
+    def override_at(self, t: datetime) -> str | None:
+        i = bisect_right(self.ov_starts, t) - 1
+        if i >= 0 and t < self.ov_ends[i]:
+            return self.ov_people[i]
+        return None
+
+    def is_away(self, person: str, t: datetime) -> bool:
+        table = self.away.get(person)
+        if table is None:
+            return False
+        starts, ends = table
+        i = bisect_right(starts, t) - 1
+        return i >= 0 and t < ends[i]
+
+    def answer_at(self, t: datetime) -> Answer:
+        """The primary at `t`: override, else the first available member from the regular one."""
+        person = self.override_at(t)
+        if person is not None:
+            return person, Reason.OVERRIDE
+        k = self.shift_index(t)
+        if k < 0:
+            return None, Reason.GAP
+        r = k % self.n
+        for step in range(self.n):
+            member = self.members[(r + step) % self.n]
+            if not self.is_away(member, t):
+                return member, Reason.REGULAR if step == 0 else Reason.COVERING
+        return None, Reason.GAP
+
+    def secondary_next_at(self, t: datetime) -> Answer:
+        """The next available member after the regular one, never the primary themself."""
+        k = self.shift_index(t)
+        if k < 0:
+            return None, Reason.GAP
+        primary = self.answer_at(t)[0]
+        r = k % self.n
+        for step in range(1, self.n):
+            member = self.members[(r + step) % self.n]
+            if member == primary or self.is_away(member, t):
+                continue
+            return member, Reason.REGULAR if step == 1 else Reason.COVERING
+        return None, Reason.GAP
+
+    # boundaries: instants where the answer can change
+
+    def next_boundary(self, t: datetime) -> datetime | None:
+        """The first boundary strictly after `t`."""
+        candidates = []
+        shift = self._next_shift_boundary(t)
+        if shift is not None:
+            candidates.append(shift)
+        i = bisect_right(self.edges, t)
+        if i < len(self.edges):
+            candidates.append(self.edges[i])
+        return min(candidates) if candidates else None
+
+    def prev_boundary(self, t: datetime) -> datetime | None:
+        """The last boundary at or before `t`."""
+        candidates = []
+        shift = self._prev_shift_boundary(t)
+        if shift is not None:
+            candidates.append(shift)
+        i = bisect_right(self.edges, t) - 1
+        if i >= 0:
+            candidates.append(self.edges[i])
+        return max(candidates) if candidates else None
+
+    def _next_shift_boundary(self, t: datetime) -> datetime | None:
+        first = self.h0
+        if self.n == 1:
+            return first if first > t else None
+        k = self.shift_index(t)
+        return first if k < 0 else self.shift_start(k + 1)
+
+    def _prev_shift_boundary(self, t: datetime) -> datetime | None:
+        if self.n == 1:
+            return self.h0 if self.h0 <= t else None
+        k = self.shift_index(t)
+        return self.shift_start(k) if k >= 0 else None
+
+
+def _effective_overrides(
+    overrides: Iterable[Override],
+) -> tuple[list[datetime], list[datetime], list[str]]:
+    """Flatten overlapping overrides into disjoint pieces where the latest-created wins.
+
+    A sweep over the sorted edges with a max-heap on creation order: O(n log n), once.
+    """
+    ordered = sorted(enumerate(overrides), key=lambda pair: pair[1].start)
+    points = sorted({o.start for _, o in ordered} | {o.end for _, o in ordered})
+    heap: list[tuple[int, int, Override]] = []
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    people: list[str] = []
+    i = 0
+    for a, b in zip(points, points[1:]):
+        while i < len(ordered) and ordered[i][1].start <= a:
+            position, override = ordered[i]
+            heapq.heappush(heap, (-override.created, -position, override))
+            i += 1
+        while heap and heap[0][2].end <= a:
+            heapq.heappop(heap)
+        if not heap:
+            continue
+        person = heap[0][2].person
+        if people and people[-1] == person and ends[-1] == a:
+            ends[-1] = b
+        else:
+            starts.append(a)
+            ends.append(b)
+            people.append(person)
+    return starts, ends, people
+
+
+def _merged_time_off(entries: Iterable[TimeOff]) -> dict[str, tuple[list[datetime], list[datetime]]]:
+    """Each person's time off as sorted, disjoint, non-touching intervals."""
+    by_person: dict[str, list[tuple[datetime, datetime]]] = {}
+    for entry in entries:
+        by_person.setdefault(entry.person, []).append((entry.start, entry.end))
+    merged: dict[str, tuple[list[datetime], list[datetime]]] = {}
+    for person, spans in by_person.items():
+        spans.sort()
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for s, e in spans:
+            if ends and s <= ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        merged[person] = (starts, ends)
+    return merged
+
+
+__all__ = [
+    "Layer",
+    "OnCall",
+    "Reason",
+    "Segment",
+    "check_instant",
+    "on_call",
+    "shift_index",
+    "shift_start",
+    "shifts",
+]
