@@ -1,0 +1,107 @@
+"""Opening a database: URL checks, the async engine, SQLite's settings, migrations.
+
+Writers and readers use the same engine. On SQLite a writing transaction starts with
+`BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of one failing
+half-way; readers start a plain `BEGIN` and never block in WAL mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: Marks a connection whose transactions will write (see `_begin_sqlite`).
+WRITE_OPTION = "rota_writes"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Key of the PostgreSQL advisory lock held while migrating ("rota" in ASCII).
+MIGRATION_LOCK_KEY = 0x726F7461
+
+
+def parse_database_url(url: str) -> URL:
+    """Raise ValueError, naming what is accepted, unless `url` is a database Rota can use."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError) as exc:
+        raise ValueError(f"{_redacted(url)!r} is not a database URL; {_accepted()}") from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(f"unsupported database {parsed.drivername!r}; {_accepted()}")
+    return parsed
+
+
+def _accepted() -> str:
+    return "use sqlite+aiosqlite:///path/to/rota.db or postgresql+asyncpg://user@host/dbname"
+
+
+def _redacted(url: object) -> str:
+    """Never echo a password back: keep only what comes before the credentials."""
+    text_url = str(url)
+    return text_url.split("://", 1)[0] + "://..." if "://" in text_url else text_url
+
+
+def create_engine(url: URL) -> AsyncEngine:
+    if url.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url)
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def _create_sqlite_engine(url: URL) -> AsyncEngine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside a writer; foreign keys are off in SQLite unless asked.
+
+    The driver's own implicit BEGIN is turned off so that `_begin_sqlite` decides."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    writes = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine, with transactions that announce they will write."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision; a no-op when it is already there."""
+    async with writer(engine).begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    command.upgrade(alembic_config(connection), "head")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's settings, built in code so nothing but the package is needed at run time."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config

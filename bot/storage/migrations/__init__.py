@@ -1,0 +1,1 @@
+"""Alembic migrations of the Rota schema, applied by `Store.open` (no alembic.ini needed)."""
