@@ -79,10 +79,12 @@ async def ensure_people(session: AsyncSession, emails: Iterable[str], now: datet
     rows = [{"email": email, "created_at": now, "updated_at": now} for email in wanted]
     await session.execute(_dialect_insert(session)(PersonRow).values(rows).on_conflict_do_nothing())
     found = await session.execute(select(PersonRow.email, PersonRow.id).where(PersonRow.email.in_(wanted)))
-    return {email: person_id for email, person_id in found.tuples()}
+    return {email: person_id for email, person_id in found}
 
 
-async def upsert_person(session: AsyncSession, email: str, fields: Mapping[str, str | None], now: datetime) -> PersonRow:
+async def upsert_person(
+    session: AsyncSession, email: str, fields: Mapping[str, str | None], now: datetime
+) -> PersonRow:
     """Create the person or fill in the given fields; a None field keeps the stored value."""
     table = PersonRow.__table__
     statement = _dialect_insert(session)(PersonRow).values(email=email, created_at=now, updated_at=now, **fields)

@@ -194,11 +194,13 @@ class Store:
                 },
             )
             await queries.replace_members(session, new_id, rotation.members, people)
-            for kind, spans in ((_OVERRIDES, in_creation_order(rotation.overrides)), (_TIME_OFF, rotation.time_off)):
-                rows = [queries.span_values(new_id, span, people, now) for span in spans]
-                await queries.insert_spans(session, kind.table, rows)
+            overrides = [queries.span_values(new_id, o, people, now) for o in in_creation_order(rotation.overrides)]
+            await queries.insert_spans(session, OverrideRow, overrides)
+            time_off = [queries.span_values(new_id, t, people, now) for t in rotation.time_off]
+            await queries.insert_spans(session, TimeOffRow, time_off)
             stored = rotation_from_row(await _rotation_row(session, rotation.name))
-            await queries.add_audit(session, now, actor, stored.name, "rotation.create", {"after": rotation_view(stored)})
+            details = {"after": rotation_view(stored)}
+            await queries.add_audit(session, now, actor, stored.name, "rotation.create", details)
             return stored
 
     async def update_rotation(self, rotation: Rotation, actor: str) -> Rotation:
@@ -263,8 +265,8 @@ class Store:
             rotation_id = await _rotation_id(session, rotation)
             now = self._clock()
             people = await queries.ensure_people(session, [span.person], now)
-            new_id = await queries.insert_span(session, kind.table, queries.span_values(rotation_id, span, people, now))
-            stored = replace(span, id=new_id, created=new_id) if isinstance(span, Override) else replace(span, id=new_id)
+            values = queries.span_values(rotation_id, span, people, now)
+            stored = _numbered(span, await queries.insert_span(session, kind.table, values))
             await queries.add_audit(session, now, actor, rotation, f"{kind.action}.add", {"after": span_view(stored)})
             return stored
 
@@ -279,14 +281,17 @@ class Store:
             await session.execute(
                 delete(kind.table).where(kind.table.id == row.id).execution_options(synchronize_session=False)
             )
-            await queries.add_audit(session, self._clock(), actor, rotation, f"{kind.action}.delete", {"before": before})
+            action = f"{kind.action}.delete"
+            await queries.add_audit(session, self._clock(), actor, rotation, action, {"before": before})
 
     # people --------------------------------------------------------------------------
     async def upsert_person(self, person: Person) -> Person:
         """Create or fill in a person; fields given as None keep their stored value."""
         _require(person, Person, "person")
         email = normalize_email(person.email)
-        fields = {name: _checked_length(getattr(person, name), limit, name) for name, limit in PERSON_FIELD_LENGTHS.items()}
+        fields = {
+            name: _checked_length(getattr(person, name), limit, name) for name, limit in PERSON_FIELD_LENGTHS.items()
+        }
         async with self._writing() as session:
             return _person(await queries.upsert_person(session, email, fields, self._clock()))
 
@@ -312,7 +317,8 @@ class Store:
             now = self._clock()
             values = {"name": name, "secret_hash": _digest(secret), "admin": bool(admin), "created_at": now}
             token_id = await session.scalar(insert(TokenRow).values(**values).returning(TokenRow.id))
-            await queries.add_audit(session, now, actor, None, "token.create", {"after": {"name": name, "admin": bool(admin)}})
+            details = {"after": {"name": name, "admin": bool(admin)}}
+            await queries.add_audit(session, now, actor, None, "token.create", details)
         return Token(id=token_id, name=name, admin=bool(admin), created=now), secret
 
     async def authenticate(self, secret: str) -> Token | None:
@@ -339,8 +345,8 @@ class Store:
     async def list_tokens(self) -> list[Token]:
         """Live (not revoked) tokens, by name."""
         async with self._readers() as session:
-            rows = await session.scalars(select(TokenRow).where(TokenRow.revoked_at.is_(None)).order_by(TokenRow.name))
-            return [_token(row) for row in rows]
+            live = select(TokenRow).where(TokenRow.revoked_at.is_(None)).order_by(TokenRow.name)
+            return [_token(row) for row in await session.scalars(live)]
 
     async def revoke_token(self, name: str, *, actor: str = "system") -> None:
         """Raises NotFound unless a live token has this name. A revoked name stays taken."""
@@ -420,8 +426,17 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _numbered(span: Span, new_id: int) -> Span:
+    """A stored override's creation order is its id; time off only gains the id."""
+    if isinstance(span, Override):
+        return replace(span, id=new_id, created=new_id)
+    return replace(span, id=new_id)
+
+
 def _person(row: PersonRow) -> Person:
-    return Person(email=row.email, display_name=row.display_name, teams_id=row.teams_id, aad_object_id=row.aad_object_id)
+    return Person(
+        email=row.email, display_name=row.display_name, teams_id=row.teams_id, aad_object_id=row.aad_object_id
+    )
 
 
 def _token(row: TokenRow) -> Token:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import text
@@ -38,6 +38,17 @@ def full_rotation(name: str = "data-platform") -> Rotation:
         overrides=(Override("dave@example.com", utc(2026, 4, 1, 10), utc(2026, 4, 2, 10)),),
         time_off=(TimeOff("bob@example.com", utc(2026, 4, 6), utc(2026, 4, 20)),),
     )
+
+
+START = utc(2026, 4, 1, 10)
+
+
+def override(person: str = "dave@example.com", hours: int = 24) -> Override:
+    return Override(person, START, START + timedelta(hours=hours))
+
+
+def time_off(person: str = "bob@example.com", hours: int = 24) -> TimeOff:
+    return TimeOff(person, START, START + timedelta(hours=hours))
 
 
 def without_ids(value: Rotation) -> Rotation:

@@ -8,18 +8,8 @@ import pytest
 
 from bot.storage import NotFound
 from shared.oncall import on_call
-from shared.rotation import Override, TimeOff
-from tests.storage.samples import ACTOR, rotation, utc
-
-START = utc(2026, 4, 1, 10)
-
-
-def override(person: str = "dave@example.com", hours: int = 24) -> Override:
-    return Override(person, START, START + timedelta(hours=hours))
-
-
-def time_off(person: str = "bob@example.com", hours: int = 24) -> TimeOff:
-    return TimeOff(person, START, START + timedelta(hours=hours))
+from shared.rotation import Override
+from tests.storage.samples import ACTOR, START, override, rotation, time_off
 
 
 #: (add, delete, read back from a rotation, sample, the kind NotFound names)
