@@ -17,7 +17,9 @@ Semantics (the contract the tests hold us to):
 * A member who is away is replaced by the next member in order who is not away; when
   everybody is away the period is a gap, reported as such.
 * The secondary is the next available member after the regular primary (skipping the
-  primary themself), or the primary of another rotation, or nobody.
+  primary themself; the regular member comes last, so one displaced by an override
+  backs up when nobody else can), or the primary of another rotation, or nobody. It is
+  `covering-time-off` exactly when time off moved it from who it would otherwise be.
 """
 
 from __future__ import annotations
@@ -310,17 +312,22 @@ class _Index:
         return None, Reason.GAP
 
     def secondary_next_at(self, t: datetime) -> Answer:
-        """The next available member after the regular one, never the primary themself."""
+        """The next available member after the regular one, never the primary themself.
+
+        The regular member comes last in that order, so one displaced by an override
+        backs up when nobody else can. The answer is `regular` when it is who would back
+        up were nobody away, and `covering-time-off` when someone's time off moved it.
+        """
         k = self.shift_index(t)
         if k < 0:
             return None, Reason.GAP
-        primary = self.answer_at(t)[0]
-        r = k % self.n
-        for step in range(1, self.n):
-            member = self.members[(r + step) % self.n]
-            if member == primary or self.is_away(member, t):
-                continue
-            return member, Reason.REGULAR if step == 1 else Reason.COVERING
+        overriding = self.override_at(t)
+        primary = overriding if overriding is not None else self.answer_at(t)[0]
+        in_line = [self.members[(k + step) % self.n] for step in range(1, self.n + 1)]
+        usual = next((member for member in in_line if member != overriding), None)
+        for member in in_line:
+            if member != primary and not self.is_away(member, t):
+                return member, Reason.REGULAR if member == usual else Reason.COVERING
         return None, Reason.GAP
 
     # boundaries: instants where the answer can change

@@ -18,7 +18,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHIFT_PATTERN = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 MIN_LOCAL = datetime(1970, 1, 1)
-MAX_LOCAL = datetime(2199, 12, 31)
+MAX_LOCAL = datetime(2199, 12, 31, 23, 59, 59)
 LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -51,7 +51,13 @@ class ShiftLength:
     def __post_init__(self) -> None:
         if not isinstance(self.count, int) or isinstance(self.count, bool):
             raise ValidationError("shift", "the count must be a whole number")
-        limit = MAX_SHIFT_COUNT[ShiftUnit(self.unit)]
+        # Callers reading a stored row pass the unit as text; keep the enum so that
+        # `is_calendar` and `days` (identity checks) mean the same for "h" and HOURS.
+        try:
+            object.__setattr__(self, "unit", ShiftUnit(self.unit))
+        except ValueError as exc:
+            raise ValidationError("shift", f"{self.unit!r} is not a unit; use h, d or w") from exc
+        limit = MAX_SHIFT_COUNT[self.unit]
         if not 1 <= self.count <= limit:
             raise ValidationError("shift", f"must be between 1{self.unit} and {limit}{self.unit}")
 
@@ -256,6 +262,9 @@ class Rotation:
             raise ValidationError("secondary", "a rotation cannot be its own secondary")
         object.__setattr__(self, "overrides", tuple(self.overrides))
         object.__setattr__(self, "time_off", tuple(self.time_off))
+        # A fresh cache per value: `dataclasses.replace` passes the old one along, and an
+        # index built for other overrides or members would answer for the wrong rotation.
+        object.__setattr__(self, "_cache", {})
 
     @property
     def zone(self) -> ZoneInfo:
