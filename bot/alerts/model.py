@@ -289,7 +289,7 @@ class Alert:
     def __post_init__(self) -> None:
         _validate_content(self)
         set_ = object.__setattr__
-        if self.id is not None and (not _whole(self.id) or self.id < 1):
+        if self.id is not None and (not is_whole_number(self.id) or self.id < 1):
             raise ValidationError("id", "must be a positive whole number")
         validate_name(self.rotation, "rotation")
         set_(self, "integration", _enum(IntegrationKind, self.integration, "integration"))
@@ -303,9 +303,9 @@ class Alert:
         for name in ("acknowledged_by", "resolved_by"):
             if getattr(self, name) is not None:
                 set_(self, name, normalize_email(getattr(self, name), name))
-        if not _whole(self.count) or self.count < 1:
+        if not is_whole_number(self.count) or self.count < 1:
             raise ValidationError("count", "must be a whole number of at least 1")
-        if not _whole(self.escalation_step) or not 0 <= self.escalation_step <= MAX_ESCALATION_STEP:
+        if not is_whole_number(self.escalation_step) or not 0 <= self.escalation_step <= MAX_ESCALATION_STEP:
             raise ValidationError("escalation_step", f"must be a whole number from 0 to {MAX_ESCALATION_STEP}")
         set_(self, "timeline", tuple(self.timeline))
         if not all(isinstance(event, TimelineEvent) for event in self.timeline):
@@ -525,7 +525,8 @@ def _parse_instant(text: str, field_name: str) -> datetime:
         raise ValidationError(field_name, f"{text!r} is not an ISO 8601 instant") from None
 
 
-def _whole(value: object) -> bool:
+def is_whole_number(value: object) -> bool:
+    """An int that is not a bool (JSON true must not count as 1)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

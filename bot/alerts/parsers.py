@@ -104,7 +104,7 @@ def parse_alertmanager(body: object) -> list[IncomingAlert]:
     Links: `runbook_url` and `dashboard_url` annotations, `generatorURL`, and a silence
     link built from `externalURL`."""
     group = _group(body, "Alertmanager", ALERTMANAGER_VERSION, required_version=True)
-    external = _optional_text(group, "externalURL", MAX_URL, "body")
+    external = _optional_text(group, "externalURL", MAX_URL, None)
     return _alerts(group, lambda alert, path: _alertmanager_links(alert, path, external))
 
 
@@ -177,8 +177,10 @@ def _alertmanager_links(alert: dict, path: str, external: str | None) -> list[Li
         _link("Source", _optional_text(alert, "generatorURL", MAX_URL, path)),
     ]
     if external:
-        matchers = ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in sorted(labels.items()))
-        found.append(_link("Silence", f"{external.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}')}"))
+        matchers = ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}"
+                             for name, value in sorted(labels.items()))
+        silence = f"{external.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}')}"
+        found.append(_link("Silence", silence))
     return [link for link in found if link is not None]
 
 
@@ -362,7 +364,7 @@ def _status(value: object, path: str) -> SourceStatus:
     return SourceStatus(value)
 
 
-def _optional_text(container: dict, name: str, limit: int, path: str) -> str | None:
+def _optional_text(container: dict, name: str, limit: int, path: str | None) -> str | None:
     value = container.get(name)
     if value is None:
         return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.alerts.model import Alert, AlertState
+from bot.alerts.model import Alert, AlertState, is_whole_number
 from shared.rotation import ValidationError, normalize_email, to_utc
 
 MAX_STEPS = 10
@@ -57,7 +57,7 @@ class EscalationStep:
         except ValueError as exc:
             raise ValidationError("steps", str(exc)) from None
         wait = self.wait_minutes
-        if not isinstance(wait, int) or isinstance(wait, bool) or not 0 <= wait <= MAX_WAIT_MINUTES:
+        if not is_whole_number(wait) or not 0 <= wait <= MAX_WAIT_MINUTES:
             raise ValidationError("wait_minutes", f"must be a whole number of minutes from 0 to {MAX_WAIT_MINUTES}")
         if self.kind is StepKind.PERSON:
             object.__setattr__(self, "person", normalize_email(self.person, "person"))
@@ -89,7 +89,7 @@ class EscalationPolicy:
         if not all(isinstance(step, EscalationStep) for step in steps):
             raise ValidationError("steps", "must be escalation steps")
         object.__setattr__(self, "steps", steps)
-        if not isinstance(self.repeat, int) or isinstance(self.repeat, bool) or not 0 <= self.repeat <= MAX_REPEAT:
+        if not is_whole_number(self.repeat) or not 0 <= self.repeat <= MAX_REPEAT:
             raise ValidationError("repeat", f"must be a whole number from 0 to {MAX_REPEAT}")
         if self.repeat and not any(step.wait_minutes for step in steps):
             raise ValidationError("repeat", "a repeated policy needs at least one step with a wait")
