@@ -62,11 +62,10 @@ class Lead:
         edge = Edge.START
         if text.startswith("end-"):
             edge, text = Edge.END, text[4:]
-        match = _DURATION.match(text)
-        if not text or not match:
-            raise LeadError(f"{text!r} is not a lead time: write 1h, 15m, 1h30m, end-15m or evening-18:00")
-        parts = [int(g) if g else 0 for g in match.groups()]
-        return cls(edge=edge, before=timedelta(seconds=sum(n * s for n, (_, s) in zip(parts, _UNITS))))
+        try:
+            return cls(edge=edge, before=parse_duration(text))
+        except LeadError:
+            raise LeadError(f"{text!r} is not a lead time: write 1h, 15m, 1h30m, end-15m or evening-18:00") from None
 
     @property
     def key(self) -> str:
@@ -95,6 +94,15 @@ class Lead:
         if self.evening is not None:
             return (0, 0.0)
         return (1 if self.edge is Edge.START else 2, -self.before.total_seconds())
+
+
+def parse_duration(text: str) -> timedelta:
+    """`1d`, `2h`, `15m`, `30s`, or combinations in that order such as `1h30m`."""
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or not match:
+        raise LeadError(f"{text!r} is not a duration: write 1h, 15m or 1h30m")
+    parts = [int(g) if g else 0 for g in match.groups()]
+    return timedelta(seconds=sum(n * size for n, (_, size) in zip(parts, _UNITS)))
 
 
 def _compact(delta: timedelta) -> str:

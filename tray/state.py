@@ -76,6 +76,7 @@ class MenuEntry:
     enabled: bool = True
     children: tuple[MenuEntry, ...] = ()
     separator: bool = False
+    heading: bool = False
 
 
 SEPARATOR = MenuEntry(separator=True)
@@ -174,9 +175,9 @@ def menu(
     problem: str | None,
 ) -> tuple[MenuEntry, ...]:
     """The whole menu, top to bottom."""
-    status = [MenuEntry(headline[:1].upper() + headline[1:])]
+    status = [MenuEntry(_sentence(headline), heading=True)]
     if problem:
-        status.append(MenuEntry(problem[:1].upper() + problem[1:]))
+        status.append(MenuEntry(_sentence(problem), heading=True))
     return (
         *status,
         SEPARATOR,
@@ -188,11 +189,15 @@ def menu(
     )
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _on_duty_section(feed: MyFeed | None, now: datetime, zone: ZoneInfo) -> list[MenuEntry]:
     rotations = feed.rotations if feed else []
     if not rotations:
         return [MenuEntry("No rotations")]
-    return [MenuEntry("On duty now")] + [
+    return [MenuEntry("On duty now", heading=True)] + [
         MenuEntry(_rotation_line(rotation, feed.people if feed else {}, now, zone)) for rotation in rotations
     ]
 
@@ -217,7 +222,7 @@ def _next_shifts_section(feed: MyFeed | None, now: datetime, zone: ZoneInfo) -> 
     for shift in shifts:
         layer = "" if shift.layer is Layer.PRIMARY else " (secondary)"
         lines.append(MenuEntry(f"{span(shift.start, shift.end, now, zone)} · {shift.rotation}{layer}"))
-    return [MenuEntry("My next shifts"), *lines]
+    return [MenuEntry("My next shifts", heading=True), *lines]
 
 
 def _actions(feed: MyFeed | None, connection: Connection, settings: Settings) -> list[MenuEntry]:
@@ -232,6 +237,20 @@ def _actions(feed: MyFeed | None, connection: Connection, settings: Settings) ->
         _sign_entry(connection, settings),
         MenuEntry("Quit", Action.QUIT),
     ]
+
+
+def summary(shown: TrayView) -> list[str]:
+    """The menu's information as terminal lines (for `rota-tray --once`), with open alerts."""
+    lines = []
+    for entry in shown.menu:
+        if entry.separator or entry.action is not None or entry.text == "Reminder times":
+            continue
+        if entry.children:
+            lines.append(entry.text.replace("Acknowledge my open alerts", "Open alerts"))
+            lines += [f"  {child.text}" for child in entry.children if child.action is Action.ACKNOWLEDGE]
+        elif entry.enabled:
+            lines.append(entry.text if entry.heading else f"  {entry.text}")
+    return lines
 
 
 def open_alerts(feed: MyFeed | None) -> list[Alert]:

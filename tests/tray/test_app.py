@@ -1,0 +1,234 @@
+"""The running tray against the fake service on loopback, with a clock the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from shared.feed import AlertEvent
+from tests.tray.factories import PARIS, alert, at, feed, shift
+from tests.tray.fake_service import TOKEN, FakeService
+from tray.app import Options, TrayApp
+from tray.auth import Credentials, PairedToken
+from tray.cache import Cache
+from tray.feed_client import Backoff
+from tray.notify import Notice
+from tray.reminders import Lead
+from tray.state import Action, Connection, IconState, MenuEntry, TrayView
+
+WAIT = 5.0
+SHIFT = shift(at("2026-03-10 12:00"), at("2026-03-10 20:00"))
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+class Screen:
+    """Records what the tray shows and notifies, and waits for a condition on it."""
+
+    def __init__(self) -> None:
+        self.views: list[TrayView] = []
+        self.notices: list[Notice] = []
+        self.opened: list[str] = []
+        self._changed = asyncio.Event()
+
+    def open(self, url: str) -> None:
+        self.opened.append(url)
+        self._changed.set()
+
+    def show(self, shown: TrayView) -> None:
+        self.views.append(shown)
+        self._changed.set()
+
+    async def notify(self, notice: Notice) -> None:
+        self.notices.append(notice)
+        self._changed.set()
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        async def wait() -> None:
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(wait(), WAIT)
+
+
+class Notifications:
+    def __init__(self, screen: Screen) -> None:
+        self.show = screen.notify
+
+
+def make_app(tmp_path, url: str, screen: Screen, clock: Clock, leads=(Lead.parse("15m"),)) -> TrayApp:
+    cache = Cache(tmp_path)
+    paired = PairedToken(tmp_path)
+    paired.save(TOKEN)
+    return TrayApp(
+        Options(url=url, zone=PARIS, leads=tuple(leads)),
+        cache,
+        Credentials(paired),
+        Notifications(screen),
+        show=screen.show,
+        open_url=screen.open,
+        clock=clock,
+        backoff=Backoff(base=0.05, cap=0.2, rng=random.Random(3)),
+    )
+
+
+@pytest.fixture
+async def service():
+    fake = FakeService(feed(SHIFT, alerts=[alert("a-1")]))
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def started(app: TrayApp) -> asyncio.Task:
+    return asyncio.create_task(app.run())
+
+
+async def finished(app: TrayApp, task: asyncio.Task) -> None:
+    app.stop()
+    await asyncio.wait_for(task, WAIT)
+
+
+async def test_the_icon_follows_my_feed_and_the_connection(tmp_path, service):
+    screen, clock = Screen(), Clock(at("2026-03-10 11:30"))
+    app = make_app(tmp_path, service.url, screen, clock)
+    task = await started(app)
+    await screen.until(lambda: screen.views and screen.views[-1].state is IconState.STARTS_SOON)
+    clock.current = at("2026-03-10 12:00")
+    app.wake()
+    await screen.until(lambda: screen.views[-1].state is IconState.ON_DUTY)
+    await service.stop()
+    await screen.until(lambda: screen.views[-1].state is IconState.OFFLINE)
+    assert screen.views[-1].duty is IconState.ON_DUTY
+    assert "cannot reach Rota" in screen.views[-1].tooltip
+    await finished(app, task)
+
+
+async def test_reminders_fire_on_time_while_the_service_is_down_and_after_it_restarts(tmp_path, service):
+    screen, clock = Screen(), Clock(at("2026-03-10 11:00"))
+    app = make_app(tmp_path, service.url, screen, clock)
+    task = await started(app)
+    await screen.until(lambda: app.connection is Connection.ONLINE)
+    port = service.port
+    await service.stop()
+    await screen.until(lambda: app.connection is Connection.OFFLINE)
+    clock.current = at("2026-03-10 11:45")
+    app.wake()
+    await screen.until(lambda: any("starts in 15 minutes" in n.title for n in screen.notices))
+    moved = shift(at("2026-03-10 14:00"), at("2026-03-10 20:00"))
+    service.feed = feed(moved)
+    await service.start(port)
+    await screen.until(lambda: app.connection is Connection.ONLINE and app.feed.shifts == [moved])
+    clock.current = at("2026-03-10 13:45")
+    app.wake()
+    await screen.until(lambda: sum("starts in 15 minutes" in n.title for n in screen.notices) == 2)
+    await finished(app, task)
+
+
+async def test_a_reminder_that_fired_does_not_fire_again_after_a_restart(tmp_path):
+    Cache(tmp_path).save_feed(feed(SHIFT))
+    clock = Clock(at("2026-03-10 11:45"))
+    first, second = Screen(), Screen()
+    app = make_app(tmp_path, "http://127.0.0.1:9", first, clock)
+    app.step()
+    await first.until(lambda: len(first.notices) == 1)
+    clock.current = at("2026-03-10 11:46")
+    make_app(tmp_path, "http://127.0.0.1:9", second, clock).step()
+    await asyncio.sleep(0)
+    assert second.notices == []
+
+
+async def test_the_tray_sleeps_until_the_next_reminder_or_change(tmp_path):
+    Cache(tmp_path).save_feed(feed(SHIFT))
+    app = make_app(tmp_path, "http://127.0.0.1:9", Screen(), Clock(at("2026-03-10 10:00")))
+    assert app.step() == at("2026-03-10 11:00")
+    app.clock.current = at("2026-03-10 11:10")
+    assert app.step() == at("2026-03-10 11:45")
+
+
+async def test_a_new_alert_pops_up_with_a_link_to_its_card(tmp_path, service):
+    screen = Screen()
+    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
+    task = await started(app)
+    await screen.until(lambda: any(n.url for n in screen.notices))
+    service.push(AlertEvent(type="alert", data=alert("a-2", title="Disk full")))
+    await screen.until(lambda: any(n.title == "Alert for you: Disk full" for n in screen.notices))
+    notice = next(n for n in screen.notices if n.title == "Alert for you: Disk full")
+    assert (notice.url, notice.urgent, notice.body) == (
+        "https://teams.microsoft.com/l/message/19:abc/1",
+        True,
+        "data-platform · critical",
+    )
+    await finished(app, task)
+
+
+async def test_acknowledging_from_the_menu_reaches_the_service_and_empties_the_list(tmp_path, service):
+    screen = Screen()
+    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
+    task = await started(app)
+    await screen.until(lambda: app.connection is Connection.ONLINE)
+    await app.handle(MenuEntry("Acknowledge all 1", Action.ACKNOWLEDGE_ALL))
+    assert service.acknowledged == ["a-1"]
+    await screen.until(lambda: any(e.text == "Acknowledge my open alerts" for e in screen.views[-1].menu))
+    await finished(app, task)
+
+
+async def test_reminder_times_chosen_in_the_menu_apply_at_once_and_are_remembered(tmp_path):
+    app = make_app(tmp_path, "http://127.0.0.1:9", Screen(), Clock(at("2026-03-02 09:00")))
+    await app.handle(MenuEntry("5 minutes before it starts", Action.TOGGLE_LEAD, "5m", checked=False))
+    assert [lead.key for lead in app.options.leads] == ["15m", "5m"]
+    assert Cache(tmp_path).load_settings().leads == ["15m", "5m"]
+
+
+async def test_open_teams_opens_the_link(tmp_path):
+    screen = Screen()
+    app = make_app(tmp_path, "http://127.0.0.1:9", screen, Clock(at("2026-03-02 09:00")))
+    await app.handle(MenuEntry("Open Teams", Action.OPEN_URL, "https://teams.microsoft.com/"))
+    assert screen.opened == ["https://teams.microsoft.com/"]
+
+
+async def test_signing_out_forgets_the_token_and_my_shifts(tmp_path, service):
+    screen = Screen()
+    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
+    task = await started(app)
+    await screen.until(lambda: app.connection is Connection.ONLINE)
+    await app.handle(MenuEntry("Sign out", Action.SIGN_OUT))
+    await screen.until(lambda: app.connection is Connection.SIGNED_OUT)
+    assert PairedToken(tmp_path).load() is None
+    assert Cache(tmp_path).load_feed() is None
+    assert screen.views[-1].state is IconState.OFFLINE
+    await finished(app, task)
+
+
+async def test_quit_ends_the_tray(tmp_path):
+    quits = []
+    app = make_app(tmp_path, "http://127.0.0.1:9", Screen(), Clock(at("2026-03-02 09:00")))
+    app._on_quit = lambda: quits.append(True)
+    task = await started(app)
+    await app.handle(MenuEntry("Quit", Action.QUIT))
+    await asyncio.wait_for(task, WAIT)
+    assert quits == [True]
+
+
+def test_a_menu_click_from_the_gui_thread_is_handled_on_the_event_loop(tmp_path):
+    async def scenario() -> list[str]:
+        screen = Screen()
+        app = make_app(tmp_path, "http://127.0.0.1:9", screen, Clock(at("2026-03-02 09:00")))
+        loop = asyncio.get_running_loop()
+        await asyncio.to_thread(app.request, loop, MenuEntry("Open schedule", Action.OPEN_URL, "http://x.test/s"))
+        await screen.until(lambda: bool(screen.opened))
+        return screen.opened
+
+    assert asyncio.run(scenario()) == ["http://x.test/s"]
+

@@ -1,0 +1,173 @@
+"""Where the tray's bearer token comes from.
+
+Two ways, as the service says (`GET /api/v1/tray/sign-in`):
+
+* Local mode: the bot gives a pairing code in chat, `rota-tray --pair CODE` exchanges it
+  for a personal token (`tray.feed_client.pair`), kept here.
+* Microsoft: msal's `PublicClientApplication` signs the person in with their Microsoft
+  account, in the browser, or with a device code when no browser can be opened; its
+  token cache lives in the config directory.
+
+Secrets on disk (the personal token, msal's cache) go through msal-extensions'
+persistence, with the platform's protection where it has one (DPAPI on Windows, the
+Keychain on macOS, libsecret on Linux) and otherwise a file only its owner can read.
+msal's calls block on the network and on the person, so they run in a worker thread,
+never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from msal_extensions import FilePersistence, PersistedTokenCache, build_encrypted_persistence
+from msal_extensions.persistence import BasePersistence, PersistenceNotFound
+
+from shared.feed import SignInOptions
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILE = "token.bin"
+MSAL_CACHE_FILE = "msal-cache.bin"
+
+
+class SignInError(Exception):
+    """Signing in did not give a token; the message is msal's description."""
+
+
+def protected_persistence(path: Path) -> BasePersistence:
+    """The platform's protected storage for `path`, or an owner-only file where there is none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return build_encrypted_persistence(str(path))
+    except (ValueError, ImportError, RuntimeError, OSError) as exc:
+        log.info("no platform protection for %s (%s); keeping it in a file only you can read", path.name, exc)
+        return FilePersistence(str(path))
+
+
+class PairedToken:
+    """The personal token from pairing."""
+
+    def __init__(self, directory: Path) -> None:
+        self._persistence = protected_persistence(directory / TOKEN_FILE)
+        self._path = directory / TOKEN_FILE
+
+    def load(self) -> str | None:
+        try:
+            return self._persistence.load() or None
+        except PersistenceNotFound:
+            return None
+
+    def save(self, token: str) -> None:
+        self._persistence.save(token)
+
+    def forget(self) -> None:
+        """Blank the secret first (the Keychain and libsecret keep it apart from the file)."""
+        if self._path.exists():
+            self._persistence.save("")
+        self._path.unlink(missing_ok=True)
+
+
+class MsalApp(Protocol):
+    """The part of msal.PublicClientApplication the tray uses."""
+
+    def get_accounts(self) -> list[dict[str, Any]]: ...
+    def acquire_token_silent(self, scopes: list[str], account: dict[str, Any]) -> dict[str, Any] | None: ...
+    def acquire_token_interactive(self, scopes: list[str], **kwargs: Any) -> dict[str, Any]: ...
+    def initiate_device_flow(self, scopes: list[str]) -> dict[str, Any]: ...
+    def acquire_token_by_device_flow(self, flow: dict[str, Any]) -> dict[str, Any]: ...
+    def remove_account(self, account: dict[str, Any]) -> None: ...
+
+
+def msal_app(options: SignInOptions, directory: Path) -> MsalApp:
+    import msal
+
+    cache = PersistedTokenCache(protected_persistence(directory / MSAL_CACHE_FILE))
+    return msal.PublicClientApplication(options.client_id, authority=options.authority, token_cache=cache)
+
+
+class MicrosoftSignIn:
+    """Tokens for the service's API from the person's Microsoft account."""
+
+    def __init__(self, scopes: list[str], app: Callable[[], MsalApp], announce: Callable[[str], None]) -> None:
+        self._scopes = scopes
+        self._make_app = app
+        self._app: MsalApp | None = None
+        self._announce = announce
+
+    async def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(method, *args, **kwargs)
+
+    async def _msal(self) -> MsalApp:
+        if self._app is None:
+            self._app = await asyncio.to_thread(self._make_app)
+        return self._app
+
+    async def token(self) -> str | None:
+        """A valid access token from the cache (refreshed silently), or None: sign in first."""
+        app = await self._msal()
+        accounts = await self._call(app.get_accounts)
+        if not accounts:
+            return None
+        result = await self._call(app.acquire_token_silent, self._scopes, account=accounts[0])
+        return result.get("access_token") if result else None
+
+    async def sign_in(self) -> str:
+        """Sign in in the browser; where no browser opens, with a device code shown to the person."""
+        app = await self._msal()
+        try:
+            result = await self._call(app.acquire_token_interactive, self._scopes, prompt="select_account", timeout=300)
+        except (RuntimeError, OSError, ValueError) as exc:
+            log.info("browser sign-in is not possible here (%s); using a device code", exc)
+            result = await self._device_code(app)
+        return _access_token(result)
+
+    async def _device_code(self, app: MsalApp) -> dict[str, Any]:
+        flow = await self._call(app.initiate_device_flow, self._scopes)
+        if "user_code" not in flow:
+            raise SignInError(flow.get("error_description", "the device code could not be started"))
+        self._announce(flow["message"])
+        return await self._call(app.acquire_token_by_device_flow, flow)
+
+    async def sign_out(self) -> None:
+        app = await self._msal()
+        for account in await self._call(app.get_accounts):
+            await self._call(app.remove_account, account)
+
+
+def _access_token(result: dict[str, Any]) -> str:
+    if "access_token" not in result:
+        raise SignInError(result.get("error_description") or result.get("error") or "sign-in failed")
+    return result["access_token"]
+
+
+class Credentials:
+    """The token the feed client sends: Microsoft's when signed in that way, else the paired one."""
+
+    def __init__(self, paired: PairedToken, microsoft: MicrosoftSignIn | None = None) -> None:
+        self.paired = paired
+        self.microsoft = microsoft
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.microsoft is not None
+
+    async def token(self) -> str | None:
+        if self.microsoft is not None:
+            token = await self.microsoft.token()
+            if token is not None:
+                return token
+        return self.paired.load()
+
+    async def sign_in(self) -> None:
+        if self.microsoft is None:
+            raise SignInError("this service pairs: ask the bot for a code with `tray`, then run rota-tray --pair CODE")
+        await self.microsoft.sign_in()
+
+    async def sign_out(self) -> None:
+        self.paired.forget()
+        if self.microsoft is not None:
+            await self.microsoft.sign_out()
