@@ -44,8 +44,9 @@ def routed_mention_card(
         container([text(question)], style="emphasis", spacing="Small"),
     ]
     if passed_to is not None:
-        line = f"↪ Passed to {person(passed_to, people)} by {person(passed_by, people)}, {when(passed_at or now, zone, now)}"
-        body.append(text(line, weight="Bolder", color="Warning"))
+        passer, stamp = person(passed_by, people), when(passed_at or now, zone, now)
+        body.append(text(f"↪ Passed to {person(passed_to, people)} by {passer}, {stamp}", weight="Bolder",
+                         color="Warning"))  # fmt: skip
     if taken_by is not None:
         line = f"✔ Taken by {person(taken_by, people)}, {when(taken_at or now, zone, now)}"
         body.append(text(line, weight="Bolder", color="Good"))

@@ -22,6 +22,7 @@ from shared.rotation import (
     Rotation,
     Secondary,
     ShiftLength,
+    ShiftUnit,
     ValidationError,
     load_zone,
     validate_name,
@@ -31,6 +32,8 @@ SETUP_VERB = "rotation.setup"
 PEOPLE_DATASET = "graph.microsoft.com/users"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNITS = (("h", "hours"), ("d", "days"), ("w", "weeks"))
+DEFAULT_SHIFT = ShiftLength(1, ShiftUnit.WEEKS)
+NO_SECONDARY = Secondary()
 
 #: Input ids, which are also the `ValidationError.field` names errors are shown under.
 FIELDS = ("name", "members", "shift", "handoff", "timezone", "secondary")
@@ -42,11 +45,11 @@ def setup_card(
     suggested: Sequence[str],
     name: str = "",
     members: Sequence[str] = (),
-    shift: ShiftLength = ShiftLength.parse("1w"),
+    shift: ShiftLength = DEFAULT_SHIFT,
     handoff_weekday: str = "monday",
     handoff_time: str = "12:00",
     timezone: str | None = None,
-    secondary: Secondary = Secondary(),
+    secondary: Secondary = NO_SECONDARY,
     other_rotations: Sequence[str] = (),
     errors: Mapping[str, str] | None = None,
     people: People | None = None,
@@ -135,7 +138,9 @@ def _error(field: str, errors: Mapping[str, str]) -> list[Element]:
     return [text(message, color="Attention", size="Small", spacing="None")] if message else []
 
 
-def rotation_from_form(values: Mapping[str, Any], now: datetime, *, emails: Mapping[str, str] | None = None) -> Rotation:
+def rotation_from_form(
+    values: Mapping[str, Any], now: datetime, *, emails: Mapping[str, str] | None = None
+) -> Rotation:
     """The rotation a submitted form describes; raises `ValidationError` naming the form field
     to show the message under (one of `FIELDS`). The people picker sends Entra object ids:
     `emails` maps them to user principal names (an email typed as is passes through).

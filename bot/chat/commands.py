@@ -82,8 +82,26 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class MyShifts:
-    pass
+class _Bare:
+    """A command that takes nothing after its name."""
+
+
+@dataclass(frozen=True)
+class _OnRotation:
+    """A command about one rotation, named by the writer (lowercase)."""
+
+    rotation: str
+
+
+@dataclass(frozen=True)
+class _OnBacklogItem:
+    """A command about one backlog item, by its number in the `backlog` list."""
+
+    number: int
+
+
+class MyShifts(_Bare):
+    """The writer's next shifts in every rotation."""
 
 
 @dataclass(frozen=True)
@@ -113,24 +131,20 @@ class Away:
     end: datetime
 
 
-@dataclass(frozen=True)
-class Join:
-    rotation: str
+class Join(_OnRotation):
+    """Add the writer at the end of the rotation's order."""
 
 
-@dataclass(frozen=True)
-class Leave:
-    rotation: str
+class Leave(_OnRotation):
+    """Take the writer out of the rotation."""
 
 
-@dataclass(frozen=True)
-class Bind:
-    rotation: str
+class Bind(_OnRotation):
+    """The channel the command is typed in belongs to the rotation."""
 
 
-@dataclass(frozen=True)
-class Setup:
-    pass
+class Setup(_Bare):
+    """Open the rotation form."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +162,8 @@ class Handover:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class BacklogList:
-    pass
+class BacklogList(_Bare):
+    """The rotation's maintenance backlog."""
 
 
 @dataclass(frozen=True)
@@ -160,19 +173,16 @@ class BacklogAdd:
     priority: int = DEFAULT_PRIORITY
 
 
-@dataclass(frozen=True)
-class BacklogTake:
-    number: int
+class BacklogTake(_OnBacklogItem):
+    """The writer works on the item."""
 
 
-@dataclass(frozen=True)
-class BacklogDone:
-    number: int
+class BacklogDone(_OnBacklogItem):
+    """The item is closed."""
 
 
-@dataclass(frozen=True)
-class Tray:
-    pass
+class Tray(_Bare):
+    """A pairing code for the tray client."""
 
 
 @dataclass(frozen=True)

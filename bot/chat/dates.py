@@ -42,7 +42,11 @@ DAY_WORDS += r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 RANGE_SEPARATORS = ("to", "until", "till", "through", "thru", "-", "–", "—")
 
 _RELATIVE = re.compile(r"^in\s+(\d{1,4})\s*(minutes?|mins?|m|hours?|hrs?|h)$", re.IGNORECASE)
-_NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])|(?<![\d:.])(\d{1,2})[.-](\d{1,2})[.-](\d{4})(?![\d.])")
+#: `24/12`, `3/4/2026` (two or three parts with slashes), `3.4.2026`, `3-4-2026` (three parts).
+_NUMERIC = re.compile(
+    r"(?<![\d:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])"
+    r"|(?<![\d:.])(\d{1,2})[.-](\d{1,2})[.-](\d{4})(?![\d.])"
+)
 _BARE_HOUR = re.compile(rf"\b({DAY_WORDS})\s+(?:at\s+)?(\d{{1,2}})(?![\d:.hH]|\s*(?:am|pm|[a-z]))", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^\d{1,2}(st|nd|rd|th)?$", re.IGNORECASE)
 _TIME_ONLY = re.compile(r"^(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}|noon|midnight)$", re.IGNORECASE)

@@ -16,9 +16,15 @@ from bot.cards import (
     who_card,
     who_view,
 )
-
 from bot.chat.table import Scope
-from shared.rotation import Override, Rotation, Secondary, SecondaryKind, ShiftLength, TimeOff
+from shared.rotation import (
+    Override,
+    Rotation,
+    Secondary,
+    SecondaryKind,
+    ShiftLength,
+    TimeOff,
+)
 
 ALICE, BOB, CAROL, DAN = "alice@example.com", "bob@example.com", "carol@example.com", "dan@example.com"
 PEOPLE = {ALICE: "Alice Martin", BOB: "Bob Smith", CAROL: "Carol Diaz", DAN: "Dan Okafor"}
@@ -39,7 +45,8 @@ def data_platform() -> Rotation:
         secondary=Secondary(SecondaryKind.NEXT),
         overrides=(Override(CAROL, datetime(2026, 3, 11, 7, 0, tzinfo=timezone.utc),
                             datetime(2026, 3, 12, 7, 0, tzinfo=timezone.utc)),),  # fmt: skip
-        time_off=(TimeOff(DAN, datetime(2026, 3, 21, tzinfo=timezone.utc), datetime(2026, 3, 31, tzinfo=timezone.utc)),),
+        time_off=(TimeOff(DAN, datetime(2026, 3, 21, tzinfo=timezone.utc),
+                          datetime(2026, 3, 31, tzinfo=timezone.utc)),),  # fmt: skip
     )
 
 
@@ -112,5 +119,6 @@ def every_card() -> dict[str, dict]:
         "routed-mention-taken": routed(taken_by=ALICE, taken_at=NOW - timedelta(minutes=1)),
         "routed-mention-passed": routed(passed_by=ALICE, passed_to=BOB, passed_at=NOW - timedelta(minutes=2)),
         "setup": setup(),
-        "setup-refused": setup(name="data-platform", members=[ALICE, BOB], timezone="Paris", errors={"timezone": "'Paris' is not an IANA time zone (e.g. Europe/Paris)"}),
+        "setup-refused": setup(name="data-platform", members=[ALICE, BOB], timezone="Paris",
+                               errors={"timezone": "'Paris' is not an IANA time zone (e.g. Europe/Paris)"}),
     }

@@ -243,7 +243,8 @@ def test_setup_form_submits_with_its_verb_and_shows_errors_under_their_field() -
     (submit,) = actions(card)
     assert submit["verb"] == SETUP_VERB and submit["data"]["editing"] == "data-platform"
     ids = [node.get("id") for node in walk(card) if node.get("type", "").startswith("Input.")]
-    assert ids == ["name", "members", "shift_count", "shift_unit", "handoff_day", "handoff_time", "timezone", "secondary"]
+    assert ids == ["name", "members", "shift_count", "shift_unit", "handoff_day", "handoff_time", "timezone",
+                   "secondary"]  # fmt: skip
     body_texts = texts(card)
     assert body_texts.index("'Paris' is not an IANA time zone (e.g. Europe/Paris)") > 0
     picker = next(node for node in walk(card) if node.get("id") == "members")
