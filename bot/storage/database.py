@@ -7,6 +7,8 @@ half-way; readers start a plain `BEGIN` and never block in WAL mode.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -63,18 +67,32 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside a writer; foreign keys are off in SQLite unless asked.
+    """Foreign keys are off in SQLite unless asked; WAL lets readers run beside a writer.
 
     The driver's own implicit BEGIN is turned off so that `_begin_sqlite` decides."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        _enter_wal_mode(cursor)
+        cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+
+
+def _enter_wal_mode(cursor: Any) -> None:
+    """Switch the file to WAL (a setting the file keeps), unless another connection holds it.
+
+    SQLite refuses the switch at once, without waiting, while another connection is
+    writing a brand-new file. That writer is one of these connections, which switched
+    before writing, so the file it commits is in WAL mode and this connection follows."""
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        logger.debug("another connection is creating the database; it sets WAL mode")
 
 
 def _begin_sqlite(connection: Connection) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 #: Deterministic constraint names, so both backends and the hand-written migration agree.
 NAMING_CONVENTION = {
@@ -141,42 +141,37 @@ class MemberRow(Base):
     person: Mapped[PersonRow] = relationship(lazy="raise")
 
 
-class OverrideRow(Base):
-    """`person_id` takes the primary duty over [start, end); a larger id is a later override."""
+class SpanColumns:
+    """A person over [start, end) in a rotation: the shape overrides and time off share."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    start_utc: Mapped[datetime]
+    end_utc: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (CheckConstraint("end_utc > start_utc", name="ends_after_start"), NEVER_REUSE_IDS)
+
+    @declared_attr
+    @classmethod
+    def person(cls) -> Mapped[PersonRow]:
+        return relationship(lazy="raise")
+
+
+class OverrideRow(SpanColumns, Base):
+    """`person_id` takes the primary duty; a larger id is a later override, which wins."""
 
     __tablename__ = "overrides"
-    __table_args__ = (
-        CheckConstraint("end_utc > start_utc", name="ends_after_start"),
-        Index(None, "rotation_id"),
-        NEVER_REUSE_IDS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    start_utc: Mapped[datetime]
-    end_utc: Mapped[datetime]
-    created_at: Mapped[datetime]
-
-    person: Mapped[PersonRow] = relationship(lazy="raise")
 
 
-class TimeOffRow(Base):
+class TimeOffRow(SpanColumns, Base):
+    """`person_id` is away; the next available member covers."""
+
     __tablename__ = "time_off"
-    __table_args__ = (
-        CheckConstraint("end_utc > start_utc", name="ends_after_start"),
-        Index(None, "rotation_id"),
-        NEVER_REUSE_IDS,
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    start_utc: Mapped[datetime]
-    end_utc: Mapped[datetime]
-    created_at: Mapped[datetime]
-
-    person: Mapped[PersonRow] = relationship(lazy="raise")
 
 
 class TokenRow(Base):

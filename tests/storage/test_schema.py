@@ -58,14 +58,15 @@ async def test_a_second_start_keeps_schema_and_data(database_url):
     assert await rows(database_url, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
 
 
-async def test_replicas_starting_together_on_an_empty_database_both_come_up(database_url):
-    stores = await asyncio.gather(Store.open(database_url), Store.open(database_url))
+async def test_replicas_starting_together_on_an_empty_database_all_come_up(database_url):
+    stores = await asyncio.gather(*(Store.open(database_url) for _ in range(3)))
     try:
         await stores[0].create_rotation(full_rotation(), ACTOR)
-        assert [r.name for r in await stores[1].list_rotations()] == ["data-platform"]
+        assert [r.name for r in await stores[2].list_rotations()] == ["data-platform"]
     finally:
         for opened in stores:
             await opened.close()
+    assert await schema_differences(database_url) == []
 
 
 async def test_ping_answers_on_an_open_database(store):
