@@ -58,7 +58,8 @@ def welcome_card(*, rotations: Sequence[str] = ()) -> Element:
         text("I keep the team's duty rotation: who is on duty, handovers, swaps and time off, "
              "and I pass what reaches the team to the person on duty."),  # fmt: skip
         text("**1. Bind this channel to a rotation**", spacing="Medium"),
-        text(f"Type “{bind}”" + (f". The rotations I know: {known}." if known else "."), spacing="None"),
+        text(f"Type “{bind}”.", spacing="None"),
+        *([text(f"Rotations I know: {known}", spacing="None")] if known else []),
         text("**2. No rotation yet? Create one**", spacing="Medium"),
         text(f"Type “@{BOT_NAME} setup” for a form, or press the button.", spacing="None"),
         text(f"Then “@{BOT_NAME} who” shows who is on duty, and “@{BOT_NAME} help” every command.",
