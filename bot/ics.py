@@ -45,8 +45,8 @@ class Duty:
 
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
-    """The window a feed covers, from the hour of `now`, so feeds fetched within the
-    same hour are identical."""
+    """The window a feed covers, counted from the hour of `now`, so feeds fetched within
+    the same hour list the same events."""
     hour = now.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
     return hour - WINDOW_BEFORE, hour + WINDOW_AFTER
 
