@@ -51,7 +51,7 @@ def _redacted(url: object) -> str:
     return text_url.split("://", 1)[0] + "://..." if "://" in text_url else text_url
 
 
-def create_engine(url: URL) -> AsyncEngine:
+def build_engine(url: URL) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url)
     return create_async_engine(url, pool_pre_ping=True)

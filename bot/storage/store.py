@@ -37,7 +37,7 @@ from bot.storage.convert import (
     span_view,
     time_off_from_row,
 )
-from bot.storage.database import create_engine, migrate, parse_database_url, writer
+from bot.storage.database import build_engine, migrate, parse_database_url, writer
 from bot.storage.tables import AuditRow, OverrideRow, PersonRow, RotationRow, TimeOffRow, TokenRow
 
 
@@ -132,7 +132,7 @@ class Store:
         SQLite runs in WAL mode with foreign keys on. Raises ValueError for a URL that
         names no supported database (sqlite+aiosqlite, postgresql+asyncpg).
         `clock` gives the time stamps (audit, last use); tests pass a fixed one."""
-        engine = create_engine(parse_database_url(url))
+        engine = build_engine(parse_database_url(url))
         try:
             await migrate(engine)
         except BaseException:
@@ -274,7 +274,8 @@ class Store:
         actor = _checked_actor(actor)
         async with self._writing() as session:
             rotation_id = await _rotation_id(session, rotation)
-            row = await queries.find_span(session, kind.table, rotation_id, span_id)
+            known_id = isinstance(span_id, int) and not isinstance(span_id, bool)
+            row = await queries.find_span(session, kind.table, rotation_id, span_id) if known_id else None
             if row is None:
                 raise NotFound(kind.noun, span_id)
             before = span_view(kind.from_row(row))
@@ -373,14 +374,14 @@ class Store:
 
 
 async def _rotation_row(session: AsyncSession, name: str) -> RotationRow:
-    row = await queries.load_rotation(session, name)
+    row = await queries.load_rotation(session, name) if isinstance(name, str) else None
     if row is None:
         raise NotFound("rotation", name)
     return row
 
 
 async def _rotation_id(session: AsyncSession, name: str) -> int:
-    found = await queries.rotation_id(session, name)
+    found = await queries.rotation_id(session, name) if isinstance(name, str) else None
     if found is None:
         raise NotFound("rotation", name)
     return found
