@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta, timezone
 
@@ -128,6 +129,20 @@ async def test_a_taken_name_is_a_conflict(store):
     with pytest.raises(Conflict, match="data-platform"):
         await store.create_rotation(rotation(timezone="UTC"), ACTOR)
     assert (await store.get_rotation("data-platform")).timezone == "Europe/Paris"
+
+
+async def test_two_creations_of_one_name_at_once_store_one_and_refuse_the_other(store):
+    outcomes = await asyncio.gather(
+        store.create_rotation(rotation(timezone="UTC"), ACTOR),
+        store.create_rotation(rotation(timezone="Asia/Kolkata"), ACTOR),
+        return_exceptions=True,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    created = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(refused) == 1 and len(created) == 1
+    assert await store.list_rotations() == created
+    assert len(await store.audit_log()) == 1
 
 
 async def test_a_secondary_that_does_not_exist_is_a_conflict(store):
