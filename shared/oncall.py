@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from shared.rotation import (
     MIN_INSTANT,
@@ -97,24 +98,14 @@ def on_call(rotation: Rotation, at: datetime, others: Mapping[str, Rotation] | N
     secondary is reported as a gap rather than guessed.
     """
     at = check_instant(at, "at")
-    idx = _index(rotation)
-    primary = idx.answer_at(at)
-    lo, hi = _run(idx.answer_at, idx.prev_boundary, idx.next_boundary, at, primary)
+    primary_track = _index(rotation).primary_track()
+    primary = primary_track.answer_at(at)
+    lo, hi = _run(primary_track, at, primary)
     secondary: Answer | None = None
-    kind = rotation.secondary.kind
-    if kind is SecondaryKind.NEXT:
-        secondary = idx.secondary_next_at(at)
-        s_lo, s_hi = _run(idx.secondary_next_at, idx.prev_boundary, idx.next_boundary, at, secondary)
-        lo, hi = _intersect(lo, hi, s_lo, s_hi)
-    elif kind is SecondaryKind.ROTATION:
-        other = (others or {}).get(rotation.secondary.rotation or "")
-        if other is None:
-            secondary = (None, Reason.GAP)
-        else:
-            o_idx = _index(other)
-            secondary = o_idx.answer_at(at)
-            s_lo, s_hi = _run(o_idx.answer_at, o_idx.prev_boundary, o_idx.next_boundary, at, secondary)
-            lo, hi = _intersect(lo, hi, s_lo, s_hi)
+    secondary_track = _secondary_track(rotation, others)
+    if secondary_track is not None:
+        secondary = secondary_track.answer_at(at)
+        lo, hi = _intersect(lo, hi, *_run(secondary_track, at, secondary))
     return OnCall(
         rotation=rotation.name,
         at=at,
@@ -142,18 +133,10 @@ def shifts(
     end = check_instant(end, "end")
     if end <= start:
         raise ValidationError("end", "must be after start")
-    idx = _index(rotation)
-    result = _tile(idx.answer_at, idx.next_boundary, start, end, Layer.PRIMARY)
-    kind = rotation.secondary.kind
-    if kind is SecondaryKind.NEXT:
-        result += _tile(idx.secondary_next_at, idx.next_boundary, start, end, Layer.SECONDARY)
-    elif kind is SecondaryKind.ROTATION:
-        other = (others or {}).get(rotation.secondary.rotation or "")
-        if other is None:
-            result.append(Segment(None, start, end, Layer.SECONDARY, Reason.GAP))
-        else:
-            o_idx = _index(other)
-            result += _tile(o_idx.answer_at, o_idx.next_boundary, start, end, Layer.SECONDARY)
+    result = _tile(_index(rotation).primary_track(), start, end, Layer.PRIMARY)
+    secondary_track = _secondary_track(rotation, others)
+    if secondary_track is not None:
+        result += _tile(secondary_track, start, end, Layer.SECONDARY)
     return result
 
 
@@ -172,27 +155,48 @@ def shift_index(rotation: Rotation, at: datetime) -> int:
 BoundaryFn = Callable[[datetime], datetime | None]
 
 
-def _run(
-    answer_at: Callable[[datetime], Answer],
-    prev_boundary: BoundaryFn,
-    next_boundary: BoundaryFn,
-    at: datetime,
-    answer: Answer,
-) -> tuple[datetime | None, datetime | None]:
+class _Track(NamedTuple):
+    """One layer as the walk sees it: the answer at an instant, and the boundaries around
+    an instant between which that answer cannot change (None: none that way)."""
+
+    answer_at: Callable[[datetime], Answer]
+    prev_boundary: BoundaryFn
+    next_boundary: BoundaryFn
+
+
+def _nowhere(_: datetime) -> None:
+    return None
+
+
+#: A secondary rotation that is not known: a gap, at every instant.
+_UNKNOWN = _Track(lambda _: (None, Reason.GAP), _nowhere, _nowhere)
+
+
+def _secondary_track(rotation: Rotation, others: Mapping[str, Rotation] | None) -> _Track | None:
+    kind = rotation.secondary.kind
+    if kind is SecondaryKind.NEXT:
+        return _index(rotation).secondary_track()
+    if kind is SecondaryKind.ROTATION:
+        other = (others or {}).get(rotation.secondary.rotation or "")
+        return _UNKNOWN if other is None else _index(other).primary_track()
+    return None
+
+
+def _run(track: _Track, at: datetime, answer: Answer) -> tuple[datetime | None, datetime | None]:
     """Grow [lo, hi) around `at` over neighbouring elementary intervals with the same answer.
 
-    Boundaries are only the instants where something *can* change (handoffs that change
-    the regular member, override and time-off edges), so the walk stops at the first
-    real change; it never steps through unchanged handoffs of a one-person rotation.
+    Boundaries are only the instants where something *can* change, so the walk stops at
+    the first real change: it never steps through the handoffs an override hides, those
+    of a one-person rotation, or those while every member is away.
     """
-    hi = next_boundary(at)
-    while hi is not None and answer_at(hi) == answer:
-        hi = next_boundary(hi)
-    lo = prev_boundary(at)
+    hi = track.next_boundary(at)
+    while hi is not None and track.answer_at(hi) == answer:
+        hi = track.next_boundary(hi)
+    lo = track.prev_boundary(at)
     while lo is not None:
-        before = prev_boundary(lo - _TICK)
+        before = track.prev_boundary(lo - _TICK)
         probe = before if before is not None else lo - _TICK
-        if probe < MIN_INSTANT or answer_at(probe) != answer:
+        if probe < MIN_INSTANT or track.answer_at(probe) != answer:
             break
         lo = before
     return lo, hi
@@ -206,18 +210,13 @@ def _intersect(
     return new_lo, new_hi
 
 
-def _tile(
-    answer_at: Callable[[datetime], Answer],
-    next_boundary: BoundaryFn,
-    start: datetime,
-    end: datetime,
-    layer: Layer,
-) -> list[Segment]:
+def _tile(track: _Track, start: datetime, end: datetime, layer: Layer) -> list[Segment]:
+    """The layer's maximal stretches over [start, end), clipped to the window."""
     segments: list[Segment] = []
     t = start
     while t < end:
-        person, reason = answer_at(t)
-        nb = next_boundary(t)
+        person, reason = track.answer_at(t)
+        nb = track.next_boundary(t)
         seg_end = end if nb is None or nb > end else nb
         last = segments[-1] if segments else None
         if last is not None and last.person == person and last.reason == reason:
@@ -252,7 +251,8 @@ class _Index:
         self.step_days = timedelta(days=rotation.shift.days) if rotation.shift.is_calendar else None
         self.step_hours = None if rotation.shift.is_calendar else timedelta(hours=rotation.shift.hours)
         self.ov_starts, self.ov_ends, self.ov_people = _effective_overrides(rotation.overrides)
-        self.away = _merged_time_off(rotation.time_off)
+        # Only members' time off can change an answer; anyone else's is not an edge.
+        self.away = {p: spans for p, spans in _merged_time_off(rotation.time_off).items() if p in self.members}
         edges: set[datetime] = set(self.ov_starts) | set(self.ov_ends)
         for starts, ends in self.away.values():
             edges.update(starts)
@@ -282,19 +282,33 @@ class _Index:
 
     # lookups
 
-    def override_at(self, t: datetime) -> str | None:
+    def _override_piece(self, t: datetime) -> int | None:
+        """Position of the effective override holding at `t`, if any."""
         i = bisect_right(self.ov_starts, t) - 1
-        if i >= 0 and t < self.ov_ends[i]:
-            return self.ov_people[i]
-        return None
+        return i if i >= 0 and t < self.ov_ends[i] else None
 
-    def is_away(self, person: str, t: datetime) -> bool:
+    def override_at(self, t: datetime) -> str | None:
+        piece = self._override_piece(t)
+        return None if piece is None else self.ov_people[piece]
+
+    def _away_span(self, person: str, t: datetime) -> tuple[datetime, datetime] | None:
+        """The stretch of `person`'s time off that holds at `t`, if any."""
         table = self.away.get(person)
         if table is None:
-            return False
+            return None
         starts, ends = table
         i = bisect_right(starts, t) - 1
-        return i >= 0 and t < ends[i]
+        return (starts[i], ends[i]) if i >= 0 and t < ends[i] else None
+
+    def is_away(self, person: str, t: datetime) -> bool:
+        return self._away_span(person, t) is not None
+
+    def _everyone_away(self, t: datetime) -> tuple[datetime, datetime] | None:
+        """When every member is away at `t`: from the last to leave to the first back."""
+        spans = [span for member in self.members if (span := self._away_span(member, t)) is not None]
+        if len(spans) < self.n:
+            return None
+        return max(start for start, _ in spans), min(end for _, end in spans)
 
     def answer_at(self, t: datetime) -> Answer:
         """The primary at `t`: override, else the first available member from the regular one."""
@@ -331,6 +345,43 @@ class _Index:
         return None, Reason.GAP
 
     # boundaries: instants where the answer can change
+
+    def primary_track(self) -> _Track:
+        return _Track(self.answer_at, self.primary_prev_boundary, self.primary_next_boundary)
+
+    def secondary_track(self) -> _Track:
+        return _Track(self.secondary_next_at, self.secondary_prev_boundary, self.secondary_next_boundary)
+
+    def primary_next_boundary(self, t: datetime) -> datetime | None:
+        """An override holds to its end whatever else happens; while every member is
+        away only a return or an override can change the primary."""
+        piece = self._override_piece(t)
+        if piece is not None:
+            return self.ov_ends[piece]
+        absence = self._everyone_away(t)
+        if absence is None:
+            return self.next_boundary(t)
+        i = bisect_right(self.ov_starts, t)
+        return min(absence[1], self.ov_starts[i]) if i < len(self.ov_starts) else absence[1]
+
+    def primary_prev_boundary(self, t: datetime) -> datetime | None:
+        piece = self._override_piece(t)
+        if piece is not None:
+            return self.ov_starts[piece]
+        absence = self._everyone_away(t)
+        if absence is None:
+            return self.prev_boundary(t)
+        i = bisect_right(self.ov_ends, t) - 1
+        return max(absence[0], self.ov_ends[i]) if i >= 0 else absence[0]
+
+    def secondary_next_boundary(self, t: datetime) -> datetime | None:
+        """While every member is away nobody can back up, whoever holds the primary."""
+        absence = self._everyone_away(t)
+        return self.next_boundary(t) if absence is None else absence[1]
+
+    def secondary_prev_boundary(self, t: datetime) -> datetime | None:
+        absence = self._everyone_away(t)
+        return self.prev_boundary(t) if absence is None else absence[0]
 
     def next_boundary(self, t: datetime) -> datetime | None:
         """The first boundary strictly after `t`."""

@@ -425,3 +425,31 @@ def test_one_member_shifts_are_one_segment_per_layer() -> None:
         ("alice", REG, "2026-03-02 11:00", "2027-03-01 00:00"),
     ])
     assert layer(segments, Layer.SECONDARY) == expected([(None, GAP, "2026-03-01 00:00", "2027-03-01 00:00")])
+
+
+# --- spans that change nothing -----------------------------------------------------------
+
+
+def test_spans_that_change_nobody_do_not_cut_the_answer() -> None:
+    """Carol away and an outsider's time off inside alice's shift leave alice's answer whole."""
+    quiet = (
+        TimeOff("carol@example.com", utc("2026-01-05 14:00"), utc("2026-01-05 16:00")),
+        TimeOff("dave@example.com", utc("2026-01-05 18:00"), utc("2026-01-06 02:00")),
+    )
+    rotation = daily_utc("alice", "bob", "carol", time_off=quiet)
+
+    found = on_call(rotation, utc("2026-01-05 20:00"))
+    segments = shifts(rotation, utc("2026-01-05 12:00"), utc("2026-01-06 12:00"))
+
+    assert (found.primary, found.start, found.end) == ("alice@example.com", utc("2026-01-05 12:00"), utc("2026-01-06 12:00"))
+    assert layer(segments, Layer.PRIMARY) == expected([("alice", REG, "2026-01-05 12:00", "2026-01-06 12:00")])
+
+
+def test_a_span_that_changes_the_secondary_cuts_the_answer_there() -> None:
+    away = TimeOff("bob@example.com", utc("2026-01-05 14:00"), utc("2026-01-05 16:00"))
+    rotation = daily_utc("alice", "bob", "carol", secondary="next", time_off=(away,))
+
+    found = on_call(rotation, utc("2026-01-05 20:00"))
+
+    assert answer(found) == ("alice@example.com", REG, "bob@example.com", REG)
+    assert (found.start, found.end) == (away.end, utc("2026-01-06 12:00"))
