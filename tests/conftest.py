@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest_plugins = ["tests.render.fixtures"]
+
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
