@@ -186,7 +186,7 @@ def token() -> None:
 @click.pass_context
 def token_create(ctx: click.Context, name: str, admin: bool) -> None:
     """Create a token; its secret is printed alone on the last line."""
-    created, secret = _with_store(ctx, lambda store: store.create_token(name, admin))
+    created, secret = _with_store(ctx, lambda store: store.create_token(name, admin, actor=_actor()))
     scope = "admin (read and change)" if created.admin else "read-only"
     click.echo(f"created {scope} token {created.name!r}; keep the secret, it is not shown again:")
     click.echo(secret)
@@ -206,7 +206,7 @@ def token_list(ctx: click.Context) -> None:
 @click.pass_context
 def token_revoke(ctx: click.Context, name: str) -> None:
     """Revoke the token NAME at once."""
-    _with_store(ctx, lambda store: store.revoke_token(name))
+    _with_store(ctx, lambda store: store.revoke_token(name, actor=_actor()))
     click.echo(f"revoked {name}")
 
 
