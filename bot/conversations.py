@@ -1,0 +1,143 @@
+"""What the bot's domain knows about Teams conversations and messages, without Teams.
+
+The Teams boundary (`bot/teams/`, the only package that imports botbuilder) turns
+incoming activities into `ChatTurn`s and `CardAction`s, and turns `Reply`s and
+`OutgoingMessage`s back into activities. Everything else — the chat service, alerts,
+the outbox, the shift lifecycle — speaks only these types, so a move to another Teams
+SDK touches one package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ConversationKind(StrEnum):
+    PERSONAL = "personal"
+    CHANNEL = "channel"
+    GROUP_CHAT = "groupChat"
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    """Who is talking. `email` is the Entra user principal name when known (Teams sends
+    the object id; the UPN comes from the roster or the token), else None."""
+
+    teams_id: str
+    name: str | None = None
+    aad_object_id: str | None = None
+    email: str | None = None
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    """Where the bot can write later (proactive messages). `key` is Rota's own stable id
+    for the conversation; `reference` is the serialized Bot Framework conversation
+    reference, opaque outside `bot/teams/`."""
+
+    key: str
+    kind: ConversationKind
+    service_url: str
+    conversation_id: str
+    tenant_id: str | None = None
+    team_id: str | None = None
+    team_aad_group_id: str | None = None
+    channel_id: str | None = None
+    person: str | None = None
+    reference: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person @mentioned in an outgoing message (Teams notifies them)."""
+
+    teams_id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One incoming chat message, the bot's own mention already stripped from `text`."""
+
+    user: ChatUser
+    conversation: ConversationRecord
+    text: str
+    mentions: tuple[Mention, ...] = ()
+    message_id: str | None = None
+    message_link: str | None = None
+    received_at: datetime | None = None
+    is_team_owner: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot answers in the same conversation: text, a card, or both."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    mentions: tuple[Mention, ...] = ()
+    in_thread: bool = True
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A press of an `Action.Execute` button. `verb` may be missing from what Teams sends
+    (see the reference payloads): card builders repeat it in `data["verb"]`."""
+
+    verb: str | None
+    data: dict[str, Any]
+    user: ChatUser
+    conversation: ConversationRecord
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CardActionResult:
+    """The refreshed card to show in place of the pressed one, or a message to show the
+    presser when the action is refused (the card then stays as it was)."""
+
+    card: dict[str, Any] | None = None
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A proactive message, queued in the outbox. `idempotency_key` makes enqueuing the
+    same logical message twice (a retried timer, a replayed webhook) a no-op; `thread_of`
+    replies in the thread of an earlier activity; `replaces` updates an activity in place."""
+
+    idempotency_key: str
+    conversation_key: str
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    mentions: tuple[Mention, ...] = ()
+    thread_of: str | None = None
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What the Bot Connector answered for a sent message."""
+
+    activity_id: str | None
+
+
+class DeliveryError(Exception):
+    """A send that failed. `retryable` is True for outages (5xx, 429, timeouts, refused
+    connections), False for answers that will never succeed (403 bot removed, 404 gone)."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """Implemented by the Teams boundary; used by the outbox worker only."""
+
+    async def send(self, conversation: ConversationRecord, message: OutgoingMessage) -> Delivered: ...
