@@ -141,3 +141,46 @@ class Sender(Protocol):
     """Implemented by the Teams boundary; used by the outbox worker only."""
 
     async def send(self, conversation: ConversationRecord, message: OutgoingMessage) -> Delivered: ...
+
+
+class ChatHandler(Protocol):
+    """The chat service, as the Teams boundary calls it."""
+
+    async def on_turn(self, turn: ChatTurn) -> list[Reply]:
+        """Answer a message (a command, or a question to route to the person on duty)."""
+        ...
+
+    async def on_installed(self, conversation: ConversationRecord, user: ChatUser | None) -> list[Reply]:
+        """The bot was added to a team, a chat or a personal scope: remember where, and
+        say hello (the welcome card)."""
+        ...
+
+    async def on_conversation_seen(self, conversation: ConversationRecord, user: ChatUser | None) -> None:
+        """Any activity: keep the conversation reference and the user's ids up to date."""
+        ...
+
+
+class ActionHandler(Protocol):
+    async def __call__(self, action: CardAction) -> CardActionResult: ...
+
+
+class ActionRouter:
+    """Sends each button press to the part of Rota that owns its verb, by prefix
+    (`alert.` → alerts, `mention.` and `rotation.` → chat, ...)."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, ActionHandler] = {}
+
+    def register(self, prefix: str, handler: ActionHandler) -> None:
+        if not prefix.endswith("."):
+            raise ValueError("a verb prefix ends with '.', e.g. 'alert.'")
+        self._handlers[prefix] = handler
+
+    async def dispatch(self, action: CardAction) -> CardActionResult:
+        verb = action.verb or action.data.get("verb")
+        if not isinstance(verb, str):
+            return CardActionResult(refused="This button does not say what it does; please use a newer card.")
+        for prefix, handler in self._handlers.items():
+            if verb.startswith(prefix):
+                return await handler(action)
+        return CardActionResult(refused=f"Rota does not know the action {verb[:40]!r}; the card may be out of date.")
