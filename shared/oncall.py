@@ -352,27 +352,28 @@ class _Index:
     def secondary_track(self) -> _Track:
         return _Track(self.secondary_next_at, self.secondary_prev_boundary, self.secondary_next_boundary)
 
-    def primary_next_boundary(self, t: datetime) -> datetime | None:
-        """An override holds to its end whatever else happens; while every member is
-        away only a return or an override can change the primary."""
+    def _primary_held(self, t: datetime) -> tuple[datetime, datetime] | None:
+        """The stretch around `t` over which the rules fix the primary, if they do: an
+        override holds to its end whatever else happens; while every member is away only
+        a return or an override can change it. Elsewhere, shifts and edges decide."""
         piece = self._override_piece(t)
         if piece is not None:
-            return self.ov_ends[piece]
+            return self.ov_starts[piece], self.ov_ends[piece]
         absence = self._everyone_away(t)
         if absence is None:
-            return self.next_boundary(t)
-        i = bisect_right(self.ov_starts, t)
-        return min(absence[1], self.ov_starts[i]) if i < len(self.ov_starts) else absence[1]
+            return None
+        i = bisect_right(self.ov_starts, t)  # overrides before i all ended by `t`
+        start = max(absence[0], self.ov_ends[i - 1]) if i > 0 else absence[0]
+        end = min(absence[1], self.ov_starts[i]) if i < len(self.ov_starts) else absence[1]
+        return start, end
+
+    def primary_next_boundary(self, t: datetime) -> datetime | None:
+        held = self._primary_held(t)
+        return self.next_boundary(t) if held is None else held[1]
 
     def primary_prev_boundary(self, t: datetime) -> datetime | None:
-        piece = self._override_piece(t)
-        if piece is not None:
-            return self.ov_starts[piece]
-        absence = self._everyone_away(t)
-        if absence is None:
-            return self.prev_boundary(t)
-        i = bisect_right(self.ov_ends, t) - 1
-        return max(absence[0], self.ov_ends[i]) if i >= 0 else absence[0]
+        held = self._primary_held(t)
+        return self.prev_boundary(t) if held is None else held[0]
 
     def secondary_next_boundary(self, t: datetime) -> datetime | None:
         """While every member is away nobody can back up, whoever holds the primary."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -91,39 +92,21 @@ def test_the_handoffs_a_long_span_hides_cost_nothing(span, shift_starts: Counter
     assert year <= 10
 
 
+def counting(name: str) -> Callable[[datetime, object], bool]:
+    compare = getattr(datetime, name)
+
+    def counted(self: datetime, other: object) -> bool:
+        type(self).comparisons += 1  # type: ignore[attr-defined]
+        return compare(self, other)
+
+    return counted
+
+
 @pytest.fixture
 def counted_instant() -> type[datetime]:
     """An instant that counts every comparison it takes part in, on either side."""
-
-    class Counted(datetime):
-        comparisons = 0
-        __hash__ = datetime.__hash__
-
-        def __lt__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__lt__(self, other)  # type: ignore[operator]
-
-        def __le__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__le__(self, other)  # type: ignore[operator]
-
-        def __gt__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__gt__(self, other)  # type: ignore[operator]
-
-        def __ge__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__ge__(self, other)  # type: ignore[operator]
-
-        def __eq__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__eq__(self, other)
-
-        def __ne__(self, other: object) -> bool:
-            Counted.comparisons += 1
-            return datetime.__ne__(self, other)
-
-    return Counted
+    methods = {name: counting(name) for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__")}
+    return type("Counted", (datetime,), {"comparisons": 0, "__hash__": datetime.__hash__, **methods})
 
 
 def with_overrides(count: int, instant: type[datetime]) -> Rotation:
