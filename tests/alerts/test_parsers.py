@@ -23,8 +23,8 @@ from bot.alerts.parsers import (
     parse_generic,
     parse_grafana,
 )
+from tests.reference import PAYLOADS
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "payloads"
 
 
 def payload(name: str) -> object:

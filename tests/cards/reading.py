@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft6Validator
+from tests.reference import REFERENCE
 
-REFERENCE = Path("/work/shared/reference")
 
 
 def walk(node: object) -> Iterator[dict]:

@@ -40,8 +40,8 @@ from bot.chat.commands import (
     manifest_command_lists,
     parse,
 )
+from tests.reference import REFERENCE
 
-REFERENCE = Path("/work/shared/reference")
 #: Thursday 5 March 2026, 09:30 in Paris.
 NOW = datetime(2026, 3, 5, 8, 30, tzinfo=timezone.utc)
 ZONE = "Europe/Paris"
