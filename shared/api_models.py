@@ -50,7 +50,10 @@ MAX_ID = 2**31 - 1
 MAX_WINDOW = timedelta(days=366)
 MAX_MEMBERS = 500
 MAX_AUDIT_LIMIT = 1000
-LOCAL_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$"
+LOCAL_PATTERN = (
+    r"^(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"[ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+)
 SHIFT_TEXT_PATTERN = r"^[1-9][0-9]{0,3}[hdw]$"
 #: A `+` sent unencoded in a query string arrives as a space before the offset.
 SPACED_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)$")
@@ -69,15 +72,22 @@ def _local_text(value: str) -> str:
     return format_local(parse_local(value))
 
 
-def _restore_plus(value: object) -> object:
-    """`?at=2026-03-02T12:00+01:00` typed into a shell arrives as `12:00 01:00`; read it as meant."""
-    return SPACED_OFFSET.sub(r"+\1", value) if isinstance(value, str) else value
+def _iso_text(value: object) -> object:
+    """Only ISO-8601 text is an instant here (pydantic would also read a number as Unix time).
+    `?at=2026-03-02T12:00+01:00` typed into a shell arrives as `12:00 01:00`: read it as meant."""
+    if not isinstance(value, str) or ":" not in value:
+        raise ValueError("give an ISO-8601 date-time with an offset, e.g. 2026-03-02T12:00:00+01:00")
+    return SPACED_OFFSET.sub(r"+\1", value)
 
 
 def _in_range(value: datetime) -> datetime:
     """The engine computes for 1970-2199; checked before any arithmetic can overflow."""
     if not MIN_INSTANT <= value < MAX_INSTANT:
         raise ValueError("must be between 1970 and 2199")
+    return _utc(value)
+
+
+def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
@@ -103,11 +113,17 @@ LocalDateTime = Annotated[
 ]
 Instant = Annotated[
     AwareDatetime,
-    BeforeValidator(_restore_plus),
+    BeforeValidator(_iso_text),
     Field(description="ISO-8601 instant with a UTC offset, 1970 to 2199", examples=["2026-03-02T11:00:00Z"]),
     AfterValidator(_in_range),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: An instant in an answer: in UTC, and (as the bound of a period) possibly outside 1970-2199.
+Timestamp = Annotated[
+    AwareDatetime,
+    Field(description="ISO-8601 instant in UTC", examples=["2026-03-02T11:00:00Z"]),
+    AfterValidator(_utc),
+]
 SecondaryText = Annotated[
     Annotated[str, Field(pattern=NAME_PATTERN.pattern)] | None,
     Field(description='"next" (the next member in line), another rotation\'s name, or null for none'),
@@ -181,8 +197,8 @@ class SpanIn(_Request):
 class SpanOut(_Reply):
     id: Id
     person: Email
-    start: Instant
-    end: Instant
+    start: Timestamp
+    end: Timestamp
 
     @classmethod
     def from_span(cls, span: Override | TimeOff) -> SpanOut:
@@ -232,8 +248,8 @@ class OnCallOut(_Reply):
     rotation: RotationName
     primary: Email | None
     secondary: Email | None
-    start: Instant | None
-    end: Instant | None
+    start: Timestamp | None
+    end: Timestamp | None
     primary_reason: Reason
     secondary_reason: Reason | None
 
@@ -254,8 +270,8 @@ class SegmentOut(_Reply):
     """One stretch of one layer, [start, end), held by the same person for the same reason."""
 
     person: Email | None
-    start: Instant
-    end: Instant
+    start: Timestamp
+    end: Timestamp
     layer: Layer
     reason: Reason
 
@@ -268,7 +284,7 @@ class SegmentOut(_Reply):
 
 class AuditEntryOut(_Reply):
     id: int
-    at: AwareDatetime
+    at: Timestamp
     actor: str
     rotation: str | None
     action: str = Field(examples=["rotation.update"])

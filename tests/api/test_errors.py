@@ -65,6 +65,8 @@ REFUSED: list[tuple[str, str, Any, int, str | None]] = [
     ("PUT", f"{DP}/members", ["alice@example.com"], 422, None),
     ("GET", f"{DP}/on-call?at=tomorrow", None, 422, "at"),
     ("GET", f"{DP}/on-call?at=2026-03-25T12:00:00", None, 422, "at"),
+    ("GET", f"{DP}/on-call?at=1700000000", None, 422, "at"),
+    ("GET", f"{DP}/on-call?at=2200-01-01T00:00:00Z", None, 422, "at"),
     ("GET", f"{ROTATIONS}/ghost/on-call", None, 404, None),
     ("GET", f"{DP}/shifts?from=2026-01-01T00:00:00Z&to=2027-06-01T00:00:00Z", None, 422, "to"),
     ("GET", f"{DP}/shifts?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", None, 422, "to"),

@@ -88,6 +88,16 @@ async def test_on_call_and_shifts_are_the_engines_answers(api: Api) -> None:
     } in listed
 
 
+async def test_answers_hold_at_both_ends_of_the_calendar(api: Api) -> None:
+    await _set_up(api)
+
+    before = await api.ok("GET", f"{DP}/on-call?at=1970-01-01T00:00:00Z")
+    assert (before["primary"], before["primary_reason"], before["start"]) == (None, "gap", None)
+    assert before["end"] == "2026-03-02T11:00:00Z"
+    last = await api.ok("GET", f"{DP}/on-call?at=2199-12-31T23:00:00Z")
+    assert last["end"] == "2200-01-06T11:00:00Z"
+
+
 async def test_a_secondary_rotation_is_consulted(api: Api) -> None:
     await _set_up(api)
     dev = rotation_body("dev-week", members=["erin@example.com"], secondary="data-platform")
