@@ -4,7 +4,9 @@ The two public functions, `on_call` and `shifts`, are pure: they take a `Rotatio
 instants, never read a clock, and never iterate over past shifts. A shift index is found
 by arithmetic on wall-clock time (then nudged by at most a step or two around DST), and
 overrides and time off are looked up by bisection in sorted tables that are built once
-per `Rotation` value and kept in its private cache.
+per `Rotation` value (O(n log n)) and kept in its private cache; keep the value to keep
+lookups O(log n). Walks step only over instants where an answer can change, so the
+handoffs an override or a team-wide absence hides cost nothing.
 
 Semantics (the contract the tests hold us to):
 
@@ -13,7 +15,8 @@ Semantics (the contract the tests hold us to):
   Local times that do not exist or are ambiguous resolve with ``fold=0``.
 * Shift k's regular primary is ``members[k mod n]``; before shift 0 nobody is on duty.
 * An override replaces the primary over [start, end); where overrides overlap, the one
-  created later wins. An override beats time off.
+  created later wins (equal `created`: the one listed later). An override beats time
+  off, even the overriding person's own.
 * A member who is away is replaced by the next member in order who is not away; when
   everybody is away the period is a gap, reported as such.
 * The secondary is the next available member after the regular primary (skipping the
