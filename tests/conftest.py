@@ -50,6 +50,16 @@ def _unreachable(reason: str) -> None:
 def _postgres_database() -> Iterator[str]:
     """One scratch database for the session; each test empties it (much cheaper than
     CREATE DATABASE per test)."""
+    yield from _scratch_database()
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A database of this test's own, for tests that drop or break it."""
+    yield from _scratch_database()
+
+
+def _scratch_database() -> Iterator[str]:
     name = f"rota_t_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))

@@ -25,7 +25,8 @@ async def test_health_answers_once_the_database_does(aiohttp_client: Any, sqlite
     assert await response.json() == {"status": "ok", "database": "ok", "version": service_version()}
 
 
-async def test_health_is_503_when_the_database_goes_away(aiohttp_client: Any, postgres_url: str) -> None:
+async def test_health_is_503_when_the_database_goes_away(aiohttp_client: Any, fresh_postgres_url: str) -> None:
+    postgres_url = fresh_postgres_url
     client = await aiohttp_client(create_app(Settings(database_url=postgres_url)))
     assert (await client.get("/healthz")).status == 200
 
