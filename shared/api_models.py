@@ -28,7 +28,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.oncall import Layer, OnCall, Reason, Segment
+from shared.oncall import Layer, Reason
 from shared.rotation import (
     EMAIL_PATTERN,
     MAX_INSTANT,
@@ -91,6 +91,14 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def _after(end: datetime, info: ValidationInfo, start_name: str) -> datetime:
+    """`end` must follow the model's `start` (when that is valid; else its own error says so)."""
+    start = info.data.get("start")
+    if start is not None and end <= start:
+        raise ValueError(f"must be after {start_name}")
+    return end
+
+
 Email = Annotated[
     str,
     Field(max_length=254, pattern=EMAIL_PATTERN.pattern, examples=["alice@example.com"]),
@@ -141,7 +149,9 @@ class _Query(BaseModel):
 
 
 class _Reply(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    """Built by the service from domain values (their attributes), read by clients from JSON."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
 
 
 class _RotationFields(BaseModel):
@@ -182,10 +192,7 @@ class SpanIn(_Request):
     @field_validator("end")
     @classmethod
     def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            raise ValueError("must be after start")
-        return end
+        return _after(end, info, "start")
 
     def to_override(self) -> Override:
         return Override(person=self.person, start=self.start, end=self.end)
@@ -199,10 +206,6 @@ class SpanOut(_Reply):
     person: Email
     start: Timestamp
     end: Timestamp
-
-    @classmethod
-    def from_span(cls, span: Override | TimeOff) -> SpanOut:
-        return cls(id=span.id or 0, person=span.person, start=span.start, end=span.end)
 
 
 class RotationOut(_Reply, _RotationFields):
@@ -220,8 +223,8 @@ class RotationOut(_Reply, _RotationFields):
             handoff=format_local(rotation.handoff),
             members=list(rotation.members),
             secondary=rotation.secondary.to_text(),
-            overrides=[SpanOut.from_span(o) for o in rotation.overrides],
-            time_off=[SpanOut.from_span(t) for t in rotation.time_off],
+            overrides=[SpanOut.model_validate(o) for o in rotation.overrides],
+            time_off=[SpanOut.model_validate(t) for t in rotation.time_off],
         )
 
 
@@ -253,18 +256,6 @@ class OnCallOut(_Reply):
     primary_reason: Reason
     secondary_reason: Reason | None
 
-    @classmethod
-    def from_on_call(cls, answer: OnCall) -> OnCallOut:
-        return cls(
-            rotation=answer.rotation,
-            primary=answer.primary,
-            secondary=answer.secondary,
-            start=answer.start,
-            end=answer.end,
-            primary_reason=answer.primary_reason,
-            secondary_reason=answer.secondary_reason,
-        )
-
 
 class SegmentOut(_Reply):
     """One stretch of one layer, [start, end), held by the same person for the same reason."""
@@ -274,12 +265,6 @@ class SegmentOut(_Reply):
     end: Timestamp
     layer: Layer
     reason: Reason
-
-    @classmethod
-    def from_segment(cls, segment: Segment) -> SegmentOut:
-        return cls(
-            person=segment.person, start=segment.start, end=segment.end, layer=segment.layer, reason=segment.reason
-        )
 
 
 class AuditEntryOut(_Reply):
@@ -322,10 +307,8 @@ class WindowQuery(_Query):
     @field_validator("end")
     @classmethod
     def _bounded(cls, end: datetime, info: ValidationInfo) -> datetime:
-        start = info.data.get("start")
-        if start is not None and end <= start:
-            raise ValueError("must be after from")
-        if start is not None and end - start > MAX_WINDOW:
+        _after(end, info, "from")
+        if "start" in info.data and end - info.data["start"] > MAX_WINDOW:
             raise ValueError(f"the window may span at most {MAX_WINDOW.days} days")
         return end
 

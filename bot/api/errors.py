@@ -55,11 +55,13 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def invalid_request(exc: pydantic.ValidationError) -> ApiError:
-    """A request that does not match its model: 422 naming the first field to fix."""
+def invalid_request(exc: pydantic.ValidationError, location: str | None = None) -> ApiError:
+    """A request that does not match its model: 422 naming the first field to fix
+    (`location` names a value validated on its own, such as a path parameter)."""
     errors = exc.errors()
     first = errors[0]
-    path = ".".join(str(part) for part in first["loc"]) or None
+    parts = ([location] if location else []) + [str(part) for part in first["loc"]]
+    path = ".".join(parts) or None
     message = _error_message(first)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more)"

@@ -7,6 +7,7 @@ rotations it needs, including the one named as secondary, so answers match `rota
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -42,6 +43,8 @@ from shared.rotation import Rotation, SecondaryKind, ValidationError
 log = logging.getLogger(__name__)
 
 MembersChange = Callable[[tuple[str, ...]], tuple[str, ...]]
+#: Seconds the database has to answer a health check.
+HEALTH_TIMEOUT = 5
 
 
 @cache
@@ -64,14 +67,20 @@ def _now(request: web.Request) -> datetime:
 
 
 async def health(request: web.Request) -> web.Response:
-    """Ready when the database answers; 503 (with the same shape) while it does not."""
+    """Ready when the database answers; 503 (with the same shape) while it does not, or
+    not within a few seconds, so that a load balancer stops sending traffic here."""
     try:
-        await _store(request).ping()
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            await _store(request).ping()
     except Exception:
         log.warning("health check: the database does not answer", exc_info=True)
-        reply = Health(status="unavailable", database="unavailable", version=service_version())
-        return web.json_response(reply.model_dump(mode="json"), status=503)
-    return web.json_response(Health(status="ok", database="ok", version=service_version()).model_dump(mode="json"))
+        return _health("unavailable", 503)
+    return _health("ok", 200)
+
+
+def _health(state: str, status: int) -> web.Response:
+    reply = Health(status=state, database=state, version=service_version())
+    return web.json_response(reply.model_dump(mode="json"), status=status)
 
 
 async def openapi_document(request: web.Request) -> web.Response:
@@ -157,12 +166,12 @@ def removed(members: tuple[str, ...], person: str) -> tuple[str, ...]:
 
 async def list_overrides(request: web.Request, name: str) -> list[SpanOut]:
     """The rotation's overrides, in creation order (the later one wins an overlap)."""
-    return [SpanOut.from_span(o) for o in (await _store(request).get_rotation(name)).overrides]
+    return [SpanOut.model_validate(o) for o in (await _store(request).get_rotation(name)).overrides]
 
 
 async def add_override(request: web.Request, name: str, body: SpanIn) -> SpanOut:
     """`person` takes the primary duty over [start, end), member or not."""
-    return SpanOut.from_span(await _store(request).add_override(name, body.to_override(), actor(request)))
+    return SpanOut.model_validate(await _store(request).add_override(name, body.to_override(), actor(request)))
 
 
 async def delete_override(request: web.Request, name: str, override_id: int) -> None:
@@ -172,7 +181,7 @@ async def delete_override(request: web.Request, name: str, override_id: int) -> 
 
 async def list_time_off(request: web.Request, name: str) -> list[SpanOut]:
     """The rotation's time off."""
-    return [SpanOut.from_span(t) for t in (await _store(request).get_rotation(name)).time_off]
+    return [SpanOut.model_validate(t) for t in (await _store(request).get_rotation(name)).time_off]
 
 
 async def add_time_off(request: web.Request, name: str, body: SpanIn) -> SpanOut:
@@ -181,7 +190,7 @@ async def add_time_off(request: web.Request, name: str, body: SpanIn) -> SpanOut
     rotation = await store.get_rotation(name)
     if body.person not in rotation.members:
         raise ValidationError("person", f"{body.person} is not a member of {name}")
-    return SpanOut.from_span(await store.add_time_off(name, body.to_time_off(), actor(request)))
+    return SpanOut.model_validate(await store.add_time_off(name, body.to_time_off(), actor(request)))
 
 
 async def delete_time_off(request: web.Request, name: str, time_off_id: int) -> None:
@@ -195,29 +204,25 @@ async def delete_time_off(request: web.Request, name: str, time_off_id: int) -> 
 async def rotation_on_call(request: web.Request, name: str, query: AtQuery) -> OnCallOut:
     """Who is on duty at `at` (default now), and over which period that answer holds."""
     rotation, others = await _with_secondary(_store(request), name)
-    return OnCallOut.from_on_call(on_call(rotation, query.at or _now(request), others))
+    return OnCallOut.model_validate(on_call(rotation, query.at or _now(request), others))
 
 
 async def all_on_call(request: web.Request, query: AtQuery) -> list[OnCallOut]:
     """Who is on duty at `at` (default now) in every rotation, by rotation name."""
     rotations = {r.name: r for r in await _store(request).list_rotations()}
     at = query.at or _now(request)
-    return [OnCallOut.from_on_call(on_call(r, at, rotations)) for r in rotations.values()]
+    return [OnCallOut.model_validate(on_call(r, at, rotations)) for r in rotations.values()]
 
 
 async def rotation_shifts(request: web.Request, name: str, query: WindowQuery) -> list[SegmentOut]:
     """The effective segments of every layer over [from, to), overrides and time off applied."""
     rotation, others = await _with_secondary(_store(request), name)
-    return [SegmentOut.from_segment(s) for s in shifts(rotation, query.start, query.end, others)]
+    return [SegmentOut.model_validate(s) for s in shifts(rotation, query.start, query.end, others)]
 
 
 async def audit_log(request: web.Request, query: AuditQuery) -> list[AuditEntryOut]:
     """Who changed what, newest first."""
-    entries = await _store(request).audit_log(query.rotation, query.limit)
-    return [
-        AuditEntryOut(id=e.id, at=e.at, actor=e.actor, rotation=e.rotation, action=e.action, details=e.details)
-        for e in entries
-    ]
+    return [AuditEntryOut.model_validate(e) for e in await _store(request).audit_log(query.rotation, query.limit)]
 
 
 async def _with_secondary(store: Store, name: str) -> tuple[Rotation, dict[str, Rotation]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pydantic
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from bot.api.auth import authorize, is_write
 from bot.api.errors import ApiError, invalid_request
@@ -71,7 +71,7 @@ def register(app: web.Application, routes: Iterable[ApiRoute]) -> None:
     """Serve `routes` and list them in the app's OpenAPI document."""
     registered = app.setdefault(API_ROUTES, [])
     for route in routes:
-        app.router.add_route(route.method, route.path, _endpoint(route), name=None)
+        app.router.add_route(route.method, route.path, _endpoint(route))
         registered.append(route)
 
 
@@ -81,7 +81,7 @@ def _endpoint(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamRe
             await authorize(request, query_token=route.query_token)
         arguments: dict[str, Any] = {name: _path_value(request, name) for name in route.path_parameters}
         if route.query is not None:
-            arguments["query"] = _validated(route.query.model_validate, dict(request.query))
+            arguments["query"] = _query(request, route.query)
         if route.body is not None:
             arguments["body"] = await _body(request, route.body)
         return _render(route, await route.handler(request, **arguments))
@@ -91,21 +91,15 @@ def _endpoint(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamRe
 
 
 def _path_value(request: web.Request, name: str) -> Any:
-    adapter: TypeAdapter[Any] = PATH_PARAMETERS[name]
     try:
-        return adapter.validate_python(request.match_info[name])
+        return PATH_PARAMETERS[name].validate_python(request.match_info[name])
     except pydantic.ValidationError as exc:
-        raise _located(invalid_request(exc), name) from exc
+        raise invalid_request(exc, name) from exc
 
 
-def _located(error: ApiError, name: str) -> ApiError:
-    error.field = name if error.field is None else f"{name}.{error.field}"
-    return error
-
-
-def _validated(validate: Callable[[Any], BaseModel], value: Any) -> BaseModel:
+def _query(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
-        return validate(value)
+        return model.model_validate(dict(request.query))
     except pydantic.ValidationError as exc:
         raise invalid_request(exc) from exc
 

@@ -10,8 +10,9 @@ from icalendar import Calendar
 from bot.ics import feed_window
 from shared.api_models import OnCallOut, SegmentOut
 from shared.oncall import Layer, on_call, shifts
-from shared.rotation import Override, Rotation, Secondary, ShiftLength, TimeOff
+from shared.rotation import Override, Rotation, TimeOff
 from tests.api.conftest import NOW, Api, rotation_body
+from tests.storage import samples
 
 ROTATIONS = "/api/v1/rotations"
 DP = f"{ROTATIONS}/data-platform"
@@ -22,13 +23,7 @@ AWAY = {"person": "bob@example.com", "start": "2026-03-30T12:00:00+02:00", "end"
 
 def expected_rotation() -> Rotation:
     """The same rotation built directly with the domain values, for the engine to answer."""
-    return Rotation(
-        name="data-platform",
-        timezone="Europe/Paris",
-        shift=ShiftLength.parse("1w"),
-        handoff=datetime(2026, 3, 2, 12, 0),
-        members=("alice@example.com", "bob@example.com", "carol@example.com"),
-        secondary=Secondary.parse("next"),
+    return samples.rotation(
         overrides=(Override(COVER["person"], _instant(COVER["start"]), _instant(COVER["end"]), created=1),),
         time_off=(TimeOff(AWAY["person"], _instant(AWAY["start"]), _instant(AWAY["end"])),),
     )
@@ -68,17 +63,17 @@ async def test_on_call_and_shifts_are_the_engines_answers(api: Api) -> None:
     during_cover = "2026-03-25T12:00:00+01:00"
     answer = await api.ok("GET", f"{DP}/on-call?at={quote(during_cover)}")
     assert (answer["primary"], answer["primary_reason"]) == ("dave@example.com", "override")
-    assert answer == _json(OnCallOut.from_on_call(on_call(rotation, _instant(during_cover))))
+    assert answer == _json(OnCallOut.model_validate(on_call(rotation, _instant(during_cover))))
 
     now = await api.ok("GET", f"{DP}/on-call")
     assert (now["primary"], now["secondary"]) == ("carol@example.com", "alice@example.com")
-    assert now == _json(OnCallOut.from_on_call(on_call(rotation, NOW)))
+    assert now == _json(OnCallOut.model_validate(on_call(rotation, NOW)))
     assert await api.ok("GET", "/api/v1/on-call") == [now]
 
     window = ("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
     listed = await api.ok("GET", f"{DP}/shifts?from={window[0]}&to={window[1]}")
     engine = shifts(rotation, _instant(window[0]), _instant(window[1]))
-    assert listed == [_json(SegmentOut.from_segment(s)) for s in engine]
+    assert listed == [_json(SegmentOut.model_validate(s)) for s in engine]
     assert {
         "person": "carol@example.com",
         "start": "2026-03-30T10:00:00Z",
