@@ -41,6 +41,11 @@ from bot.storage.database import build_engine, migrate, parse_database_url, writ
 from bot.storage.tables import AuditRow, OverrideRow, PersonRow, RotationRow, TimeOffRow, TokenRow
 
 
+#: Row ids are 32-bit integer columns; a larger id cannot exist (and would make
+#: PostgreSQL raise instead of answer "no such row").
+MAX_ROW_ID = 2**31 - 1
+
+
 class NotFound(LookupError):
     """The named thing does not exist. `kind` is e.g. "rotation", `key` what was asked for."""
 
@@ -274,7 +279,7 @@ class Store:
         actor = _checked_actor(actor)
         async with self._writing() as session:
             rotation_id = await _rotation_id(session, rotation)
-            known_id = isinstance(span_id, int) and not isinstance(span_id, bool)
+            known_id = isinstance(span_id, int) and not isinstance(span_id, bool) and 0 < span_id <= MAX_ROW_ID
             row = await queries.find_span(session, kind.table, rotation_id, span_id) if known_id else None
             if row is None:
                 raise NotFound(kind.noun, span_id)

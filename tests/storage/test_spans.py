@@ -116,3 +116,10 @@ async def test_a_span_for_someone_new_makes_them_a_known_person(store):
     await store.add_override("data-platform", override(person="Frank@Example.com"), ACTOR)
 
     assert (await store.get_person("frank@example.com")).email == "frank@example.com"
+
+
+
+async def test_an_id_beyond_the_column_range_is_simply_not_found(store):
+    await store.create_rotation(rotation(), ACTOR)
+    with pytest.raises(NotFound):
+        await store.delete_override("data-platform", 2**40, ACTOR)
