@@ -204,3 +204,5 @@ class AuditRow(Base):
     rotation_name: Mapped[str | None] = mapped_column(String(63))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]]
+
+from bot.storage import teams_tables  # noqa: E402,F401  (conversations, bindings, owners, routed mentions, shift records)
