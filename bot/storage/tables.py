@@ -205,4 +205,5 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]]
 
+from bot.storage import outbox_tables  # noqa: E402,F401  (the outbox and tag-sync tables)
 from bot.storage import teams_tables  # noqa: E402,F401  (conversations, bindings, owners, routed mentions, shift records)

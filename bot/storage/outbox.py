@@ -1,0 +1,344 @@
+"""The outbox's rows, and the state of the Teams tag sync, on SQLite and PostgreSQL.
+
+A worker *claims* rows before sending them: one statement moves them from `pending` to
+`sending` under its name until a lease runs out. On PostgreSQL the rows are picked
+`FOR UPDATE SKIP LOCKED`, so two workers never pick the same row; on SQLite the write
+transaction (`BEGIN IMMEDIATE`) makes the same statement atomic. Only the first unsettled
+row of each conversation can be claimed, which keeps a conversation's messages in order.
+A result is recorded by one conditional UPDATE that also ends the claim, so a message
+marked sent is never claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.conversations import Mention, OutgoingMessage
+from bot.storage.database import writer
+from bot.storage.outbox_tables import OutboxRow, TagNameRow, TagSyncRow
+
+#: Longest error text kept (the column's width).
+MAX_ERROR_LENGTH = 500
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row a worker now holds: `attempts` counts this attempt."""
+
+    row_id: int
+    message: OutgoingMessage
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """What became of one message (for `activity_id_for`, operators and tests)."""
+
+    idempotency_key: str
+    conversation_key: str
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    activity_id: str | None
+    last_error: str | None
+    settled_at: datetime | None
+
+
+def message_json(message: OutgoingMessage) -> dict[str, Any]:
+    """The message body as stored; the two keys have columns of their own."""
+    body = asdict(message)
+    del body["idempotency_key"], body["conversation_key"]
+    return body
+
+
+def message_from_json(key: str, conversation_key: str, body: dict[str, Any]) -> OutgoingMessage:
+    mentions = tuple(Mention(**mention) for mention in body.get("mentions") or ())
+    return OutgoingMessage(
+        idempotency_key=key,
+        conversation_key=conversation_key,
+        text=body.get("text"),
+        card=body.get("card"),
+        mentions=mentions,
+        thread_of=body.get("thread_of"),
+        replaces=body.get("replaces"),
+    )
+
+
+def _dialect_insert(session: AsyncSession, table: type[Any]) -> Any:
+    """INSERT that can say ON CONFLICT, built for the session's dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _is_conversation_head() -> Any:
+    """No earlier unsettled row in the same conversation: this row is next in line."""
+    earlier = aliased(OutboxRow)
+    return ~exists().where(
+        earlier.conversation_key == OutboxRow.conversation_key,
+        earlier.id < OutboxRow.id,
+        earlier.status.in_(UNSETTLED),
+    )
+
+
+def _claimable(now: datetime) -> Any:
+    """Pending and due, or claimed by a worker whose lease ran out (it died mid-send)."""
+    return or_(
+        and_(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now),
+        and_(OutboxRow.status == OutboxStatus.SENDING, OutboxRow.lease_until <= now),
+    )
+
+
+class OutboxStore:
+    """The outbox table. Instants are aware UTC datetimes given by the caller."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._readers = async_sessionmaker(engine, expire_on_commit=False)
+        self._writers = async_sessionmaker(writer(engine), expire_on_commit=False)
+
+    async def add(self, message: OutgoingMessage, now: datetime) -> bool:
+        """Queue a message in a transaction of its own; see `add_in`."""
+        async with self._writers() as session, session.begin():
+            return await self.add_in(session, message, now)
+
+    async def add_in(self, session: AsyncSession, message: OutgoingMessage, now: datetime) -> bool:
+        """Queue a message inside the caller's transaction (it is sent only if that commits).
+        False when a message with this idempotency key was queued before: nothing changes."""
+        values = {
+            "idempotency_key": message.idempotency_key,
+            "conversation_key": message.conversation_key,
+            "message": message_json(message),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        statement = _dialect_insert(session, OutboxRow).values(**values).on_conflict_do_nothing()
+        result = await session.execute(statement)
+        return result.rowcount == 1
+
+    async def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+        """Take up to `limit` due rows, at most one per conversation, for `lease`."""
+        due = (
+            select(OutboxRow.id)
+            .where(_claimable(now), _is_conversation_head())
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(due.scalar_subquery()))
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=OutboxRow.attempts + 1,
+            )
+            .returning(
+                OutboxRow.id,
+                OutboxRow.idempotency_key,
+                OutboxRow.conversation_key,
+                OutboxRow.message,
+                OutboxRow.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        async with self._writers() as session, session.begin():
+            rows = (await session.execute(statement)).all()
+        claimed = [Claimed(row.id, message_from_json(*row[1:4]), row.attempts) for row in rows]
+        return sorted(claimed, key=lambda c: c.row_id)
+
+    async def mark_sent(self, claimed: Claimed, worker: str, activity_id: str | None, now: datetime) -> bool:
+        """Record delivery and end the claim in one statement. False if the claim was lost."""
+        return await self._settle(
+            claimed, worker, status=OutboxStatus.SENT, activity_id=activity_id, settled_at=now, last_error=None
+        )
+
+    async def mark_dead(self, claimed: Claimed, worker: str, reason: str, now: datetime) -> bool:
+        """Give up on a message that can never be delivered, keeping why."""
+        return await self._settle(
+            claimed, worker, status=OutboxStatus.DEAD, settled_at=now, last_error=reason[:MAX_ERROR_LENGTH]
+        )
+
+    async def mark_retry(self, claimed: Claimed, worker: str, error: str, next_attempt_at: datetime) -> bool:
+        """Put the message back in line for another attempt at `next_attempt_at`."""
+        return await self._settle(
+            claimed,
+            worker,
+            status=OutboxStatus.PENDING,
+            next_attempt_at=next_attempt_at,
+            last_error=error[:MAX_ERROR_LENGTH],
+        )
+
+    async def _settle(self, claimed: Claimed, worker: str, **values: Any) -> bool:
+        statement = (
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == claimed.row_id,
+                OutboxRow.status == OutboxStatus.SENDING,
+                OutboxRow.claimed_by == worker,
+            )
+            .values(claimed_by=None, lease_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._writers() as session, session.begin():
+            return (await session.execute(statement)).rowcount == 1
+
+    async def next_wake(self) -> datetime | None:
+        """The earliest instant a row may become claimable (None: nothing is waiting)."""
+        when = case((OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at), else_=OutboxRow.lease_until)
+        query = select(func.min(when)).where(OutboxRow.status.in_(UNSETTLED), _is_conversation_head())
+        async with self._readers() as session:
+            return await session.scalar(query)
+
+    async def entry(self, idempotency_key: str) -> OutboxEntry | None:
+        async with self._readers() as session:
+            row = await session.scalar(select(OutboxRow).where(OutboxRow.idempotency_key == idempotency_key))
+        return None if row is None else _entry(row)
+
+    async def activity_id_for(self, idempotency_key: str) -> str | None:
+        """The Teams activity id a sent message got (None until it is sent)."""
+        query = select(OutboxRow.activity_id).where(OutboxRow.idempotency_key == idempotency_key)
+        async with self._readers() as session:
+            return await session.scalar(query)
+
+
+def _entry(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(
+        idempotency_key=row.idempotency_key,
+        conversation_key=row.conversation_key,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        activity_id=row.activity_id,
+        last_error=row.last_error,
+        settled_at=row.settled_at,
+    )
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """How Rota last left one rotation's tag in one team. `members` is None until the
+    first successful sync; `failures` counts failed attempts since the last success."""
+
+    rotation: str
+    team_id: str
+    tag_name: str
+    tag_id: str | None
+    members: frozenset[str] | None
+    unknown_people: tuple[str, ...]
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    failures: int
+    next_attempt_at: datetime | None
+
+
+class TagStateStore:
+    """Tag names chosen per rotation, and the outcome of each tag sync."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._readers = async_sessionmaker(engine, expire_on_commit=False)
+        self._writers = async_sessionmaker(writer(engine), expire_on_commit=False)
+
+    async def tag_name(self, rotation: str) -> str | None:
+        """The name chosen for this rotation's tag, None for the default."""
+        async with self._readers() as session:
+            return await session.scalar(select(TagNameRow.tag_name).where(TagNameRow.rotation_name == rotation))
+
+    async def set_tag_name(self, rotation: str, tag_name: str | None) -> None:
+        """Choose the tag's name (None: back to the default). The caller validates it."""
+        async with self._writers() as session, session.begin():
+            await session.execute(delete(TagNameRow).where(TagNameRow.rotation_name == rotation))
+            if tag_name is not None:
+                await session.execute(insert(TagNameRow).values(rotation_name=rotation, tag_name=tag_name))
+
+    async def records(self, rotation: str | None = None) -> list[TagRecord]:
+        """Every record, or one rotation's, by rotation and team."""
+        query = select(TagSyncRow).order_by(TagSyncRow.rotation_name, TagSyncRow.team_id)
+        if rotation is not None:
+            query = query.where(TagSyncRow.rotation_name == rotation)
+        async with self._readers() as session:
+            return [_tag_record(row) for row in await session.scalars(query)]
+
+    async def record_success(
+        self,
+        target: tuple[str, str],
+        *,
+        tag_name: str,
+        tag_id: str | None,
+        members: frozenset[str],
+        unknown_people: tuple[str, ...],
+        now: datetime,
+    ) -> None:
+        """The tag of `target` (rotation, team id) now holds exactly `members`."""
+        await self._upsert(
+            target,
+            tag_name=tag_name,
+            tag_id=tag_id,
+            members=sorted(members),
+            unknown_people=list(unknown_people),
+            last_success_at=now,
+            last_error=None,
+            failures=0,
+            next_attempt_at=None,
+        )
+
+    async def record_failure(
+        self, target: tuple[str, str], *, tag_name: str, reason: str, failures: int, now: datetime, retry_at: datetime
+    ) -> None:
+        """The last attempt failed for `reason` (shown to people); the next one is at `retry_at`."""
+        await self._upsert(
+            target,
+            tag_name=tag_name,
+            last_error_at=now,
+            last_error=reason[:MAX_ERROR_LENGTH],
+            failures=failures,
+            next_attempt_at=retry_at,
+        )
+
+    async def _upsert(self, target: tuple[str, str], **values: Any) -> None:
+        rotation, team_id = target
+        async with self._writers() as session, session.begin():
+            statement = _dialect_insert(session, TagSyncRow).values(
+                rotation_name=rotation, team_id=team_id, **{"failures": 0, **values}
+            )
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[TagSyncRow.rotation_name, TagSyncRow.team_id], set_=values
+                )
+            )
+
+
+def _tag_record(row: TagSyncRow) -> TagRecord:
+    return TagRecord(
+        rotation=row.rotation_name,
+        team_id=row.team_id,
+        tag_name=row.tag_name,
+        tag_id=row.tag_id,
+        members=None if row.members is None else frozenset(row.members),
+        unknown_people=tuple(row.unknown_people or ()),
+        last_success_at=row.last_success_at,
+        last_error_at=row.last_error_at,
+        last_error=row.last_error,
+        failures=row.failures,
+        next_attempt_at=row.next_attempt_at,
+    )
