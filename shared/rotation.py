@@ -193,6 +193,15 @@ def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
 
 
+def _normalize_span(span: Override | TimeOff) -> None:
+    """Overrides and time off share their rules: a known person over a non-empty UTC span."""
+    object.__setattr__(span, "person", normalize_email(span.person))
+    object.__setattr__(span, "start", to_utc(span.start, "start"))
+    object.__setattr__(span, "end", to_utc(span.end, "end"))
+    if span.end <= span.start:
+        raise ValidationError("end", "must be after start")
+
+
 @dataclass(frozen=True)
 class Override:
     """`person` takes the primary duty over [start, end); the later-created one wins an overlap."""
@@ -204,11 +213,7 @@ class Override:
     id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "person", normalize_email(self.person))
-        object.__setattr__(self, "start", to_utc(self.start, "start"))
-        object.__setattr__(self, "end", to_utc(self.end, "end"))
-        if self.end <= self.start:
-            raise ValidationError("end", "must be after start")
+        _normalize_span(self)
 
 
 @dataclass(frozen=True)
@@ -221,11 +226,7 @@ class TimeOff:
     id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "person", normalize_email(self.person))
-        object.__setattr__(self, "start", to_utc(self.start, "start"))
-        object.__setattr__(self, "end", to_utc(self.end, "end"))
-        if self.end <= self.start:
-            raise ValidationError("end", "must be after start")
+        _normalize_span(self)
 
 
 @dataclass(frozen=True)
