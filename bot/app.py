@@ -19,10 +19,13 @@ from aiohttp.web_response import StreamResponse
 
 from bot.api.errors import error_middleware
 from bot.api.routes import add_routes
-from bot.appkeys import CLOCK, SETTINGS, STORE
+from bot.appkeys import ACTION_ROUTER, CLOCK, SETTINGS, STORE
+from bot.conversations import ActionRouter
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.store import utc_now
+from bot.teams.endpoint import add_routes as add_teams_routes
+from bot.teams.endpoint import teams_context
 
 #: Larger request bodies are refused with 413 before anything reads them.
 MAX_BODY = 1024 * 1024
@@ -36,14 +39,16 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware])
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[ACTION_ROUTER] = ActionRouter()
     app.cleanup_ctx.extend(resource_contexts())
     add_routes(app)
+    add_teams_routes(app)
     return app
 
 
 def resource_contexts() -> list[ResourceContext]:
     """Every resource of the service, in dependency order."""
-    return [store_context]
+    return [store_context, teams_context]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

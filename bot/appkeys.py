@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.conversations import ActionRouter, ChatHandler, Sender
 from bot.settings import Settings
 from bot.storage import Store, Token
 
 if TYPE_CHECKING:
+    from bot.alerts.service import AlertService
     from bot.api.table import ApiRoute
+    from bot.teams.endpoint import TeamsBoundary
+    from bot.teams.roster import TeamsRoster
 
 #: What the service was started with.
 SETTINGS = web.AppKey("settings", Settings)
@@ -22,6 +26,18 @@ CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 STORE = web.AppKey("store", Store)
 #: Every API route registered, in order: the OpenAPI document is built from these.
 API_ROUTES: web.AppKey[list[ApiRoute]] = web.AppKey("api_routes")
+#: The Teams boundary behind `POST /api/messages` (adapter and activity handler).
+TEAMS: web.AppKey[TeamsBoundary] = web.AppKey("teams")
+#: Sends proactive messages to Teams; the outbox worker's only way out.
+TEAMS_SENDER: web.AppKey[Sender] = web.AppKey("teams_sender")
+#: Teams ids ↔ emails, a conversation's members, 1:1 chats the bot opens.
+TEAMS_ROSTER: web.AppKey[TeamsRoster] = web.AppKey("teams_roster")
+#: The chat service, as the Teams boundary calls it.
+CHAT_HANDLER: web.AppKey[ChatHandler] = web.AppKey("chat_handler")
+#: Card button presses, routed by verb prefix; each area registers its prefix at start-up.
+ACTION_ROUTER = web.AppKey("action_router", ActionRouter)
+#: The alerts service: webhook intake, pages, card buttons, escalation and digests.
+ALERTS: web.AppKey[AlertService] = web.AppKey("alerts")
 
 #: The API token the request authenticated with.
 TOKEN = web.RequestKey("token", Token)

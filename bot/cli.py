@@ -58,6 +58,7 @@ def cli(ctx: click.Context, database_url: str) -> None:
 def serve(ctx: click.Context, host: str | None, port: int | None, serve_database_url: str | None) -> None:
     """Start the service (Bot Framework endpoint, webhooks, API)."""
     from bot.app import run
+    from bot.teams.binding import check_binding
 
     try:
         settings = Settings.from_env(os.environ).with_overrides(
@@ -65,6 +66,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, serve_database
             port=port,
             database_url=serve_database_url or ctx.obj["database_url"],
         )
+        check_binding(settings)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     run(settings)

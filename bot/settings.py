@@ -27,6 +27,14 @@ class Settings:
     app_password: str = field(default="", repr=False)
     app_tenant_id: str = ""
     app_type: str = "MultiTenant"
+    #: Where the Bot Framework's signing keys are published, who issues its tokens, and where
+    #: the bot gets its own tokens; empty means the public Microsoft cloud. Set for a sovereign
+    #: or private cloud, or for tests that stand in for Microsoft on loopback.
+    bot_openid_metadata_url: str = ""
+    bot_token_issuer: str = ""
+    bot_login_url: str = ""
+    #: A CA bundle trusted for `bot_login_url` (a TLS-inspecting proxy, a test authority).
+    bot_login_ca_bundle: str = ""
 
     @property
     def local_mode(self) -> bool:
@@ -54,6 +62,10 @@ class Settings:
             app_password=env.get("MicrosoftAppPassword", ""),
             app_tenant_id=env.get("MicrosoftAppTenantId", ""),
             app_type=app_type,
+            bot_openid_metadata_url=env.get("ROTA_BOT_OPENID_METADATA_URL", ""),
+            bot_token_issuer=env.get("ROTA_BOT_TOKEN_ISSUER", ""),
+            bot_login_url=env.get("ROTA_BOT_LOGIN_URL", ""),
+            bot_login_ca_bundle=env.get("ROTA_BOT_CA_BUNDLE", ""),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
