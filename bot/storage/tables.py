@@ -206,4 +206,5 @@ class AuditRow(Base):
     details: Mapped[dict[str, Any]]
 
 from bot.storage import outbox_tables  # noqa: E402,F401  (the outbox and tag-sync tables)
+from bot.storage import alerts_tables  # noqa: E402,F401  (integrations, alerts, their cards, alert settings)
 from bot.storage import teams_tables  # noqa: E402,F401  (conversations, bindings, owners, routed mentions, shift records)

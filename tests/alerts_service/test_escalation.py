@@ -1,0 +1,108 @@
+"""Escalation and business hours with a clock that moves only when told: primary, then
+secondary, then the channel; held at night and delivered as one digest in the morning;
+and all of it carried on by a new service after the old one died mid-way."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.alerts.model import AlertState, EventKind, Severity, SourceStatus
+from bot.alerts.settings import AlertSettings
+from bot.alerts.urgency import BusinessHours, UrgencyRules
+from tests.alerts_service.conftest import (
+    ACTOR,
+    ALICE_CHAT,
+    BOB_CHAT,
+    CHANNEL,
+    ROTATION,
+    Rig,
+    notice,
+    start_rig,
+)
+from tests.cards.reading import shown
+
+OFFICE = AlertSettings(rules=UrgencyRules(BusinessHours.parse("Europe/Paris", "mon-fri", "09:00", "18:00")))
+#: Tuesday 3 March, 23:30 in Paris.
+NIGHT = datetime(2026, 3, 3, 22, 30, tzinfo=timezone.utc)
+#: Wednesday 4 March, 09:00 in Paris.
+MORNING = datetime(2026, 3, 4, 8, 0, tzinfo=timezone.utc)
+
+
+async def test_unacknowledged_it_goes_to_the_secondary_then_to_the_channel(rig: Rig):
+    [fired] = await rig.fire(notice())
+    await rig.tick(timedelta(minutes=4, seconds=59))
+    assert rig.sender.posts(BOB_CHAT) == []
+
+    await rig.tick(timedelta(seconds=1))
+    [to_bob] = rig.sender.posts(BOB_CHAT)
+    assert "You are the secondary of data-platform." in shown(to_bob.message.card)
+
+    await rig.tick(timedelta(minutes=10))
+    first, mention = rig.sender.posts(CHANNEL)
+    assert mention.message.thread_of == first.activity_id
+    assert mention.message.text == "@Alice Martin @Bob Smith: this alert is still not acknowledged after 15 minutes."
+    assert {m.email for m in mention.message.mentions} == {"alice@example.com", "bob@example.com"}
+    alert = await rig.alert(fired.alert_id)
+    assert [e.detail for e in alert.timeline if e.kind is EventKind.ESCALATED] == [
+        "the secondary, Bob Smith", "the channel (@tag)"]
+
+
+async def test_an_acknowledged_alert_stops_escalating(rig: Rig):
+    [fired] = await rig.fire(notice())
+    await rig.service.apply(fired.alert_id, "ack", "alice@example.com")
+    await rig.tick(timedelta(hours=2))
+
+    assert rig.sender.posts(BOB_CHAT) == [] and len(rig.sender.posts(CHANNEL)) == 1
+    assert await rig.service.next_due(rig.clock()) is None
+
+
+async def test_a_restart_mid_escalation_carries_on_and_sends_nothing_twice(rig: Rig, database_url, clock, sender):
+    [fired] = await rig.fire(notice())
+    rig.clock.advance(timedelta(minutes=5))
+    await rig.store.close()  # the service dies without running its timers or background work
+
+    later = await start_rig(database_url, clock, sender, seeded=True)
+    try:
+        assert await later.service.next_due(clock()) <= clock()
+        await later.tick()
+        await later.tick(timedelta(minutes=10))
+        await later.tick(timedelta(minutes=30))
+    finally:
+        await later.store.close()
+
+    assert len(sender.posts(ALICE_CHAT)) == 1 and len(sender.posts(BOB_CHAT)) == 1
+    assert len(sender.posts(CHANNEL)) == 2
+    assert len(sender.keys()) == len(set(sender.keys()))
+
+
+async def test_at_night_a_warning_waits_for_the_morning_digest(rig: Rig, database_url, clock, sender):
+    await rig.alerts.set_settings(ROTATION, OFFICE, ACTOR)
+    clock.now = NIGHT
+    [drift] = await rig.fire(notice("drift", severity=Severity.WARNING, title="Feature drift on churn model"))
+    [disk] = await rig.fire(notice("disk", severity=Severity.WARNING, title="Disk 91% full on db1"))
+    [page] = await rig.fire(notice("etl", severity=Severity.CRITICAL))
+    await rig.service.apply(page.alert_id, "ack", "alice@example.com")
+    clock.advance(timedelta(hours=3))
+    await rig.fire(notice("disk", status=SourceStatus.RESOLVED))
+    await rig.tick()
+
+    assert (await rig.alert(drift.alert_id)).state is AlertState.HELD
+    assert len(rig.sender.posts(ALICE_CHAT)) == 1  # only the critical one paged at night
+    assert await rig.service.next_due(clock()) == MORNING
+    await rig.store.close()
+
+    morning = await start_rig(database_url, clock, sender, seeded=True)
+    try:
+        await morning.tick(MORNING - clock())
+        digest = [s for s in sender.posts(ALICE_CHAT) if s.message.idempotency_key.startswith("digest:")]
+        in_channel = [s for s in sender.posts(CHANNEL) if s.message.idempotency_key.startswith("digest:")]
+        assert len(digest) == 1 and len(in_channel) == 1
+        text = shown(digest[0].message.card)
+        assert "Waiting for someone (1)\n● WARNING\nFeature drift on churn model" in text
+        assert "Disk 91% full on db1 (since 23:30)\n✔ Resolved by the source at Wed 4 Mar 02:30" in text
+        drifted = await morning.alert(drift.alert_id)
+        assert drifted.state is AlertState.TRIGGERED and drifted.escalation_step == 1
+        await morning.tick(timedelta(minutes=5))
+        assert "Feature drift on churn model" in shown(sender.posts(BOB_CHAT)[-1].message.card)
+    finally:
+        await morning.store.close()
