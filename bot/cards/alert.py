@@ -100,7 +100,7 @@ def state_line(alert: Alert, zone: ZoneInfo, people: People | None = None) -> st
         return f"✔ Acknowledged by {person(alert.acknowledged_by, people)} at {at(alert.acknowledged_at)}"
     if alert.state is AlertState.SNOOZED:
         assert alert.snoozed_until is not None
-        return f"⏸ Snoozed until {at(alert.snoozed_until)}{_by(alert, EventKind.SNOOZED, people)}"
+        return f"◔ Snoozed until {at(alert.snoozed_until)}{_by(alert, EventKind.SNOOZED, people)}"
     if alert.state is AlertState.HELD:
         assert alert.held_until is not None
         return f"☾ Outside business hours: held until {at(alert.held_until)}"

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.alerts.delivery import Deliveries
 from bot.alerts.model import IncomingAlert, IntegrationKind, Link, Severity, SourceStatus
 from bot.alerts.service import AlertService, Received
+from bot.alerts.settings import AlertSettings
+from bot.alerts.urgency import BusinessHours, UrgencyRules
 from bot.conversations import ConversationKind, ConversationRecord, Delivered, DeliveryError, OutgoingMessage
 from bot.outbox import Backoff, Outbox, OutboxStore, OutboxWorker
 from bot.storage import Person, Store
@@ -36,6 +38,12 @@ ALICE, BOB, CAROL, DAN = "alice@example.com", "bob@example.com", "carol@example.
 NAMES = {ALICE: "Alice Martin", BOB: "Bob Smith", CAROL: "Carol Diaz", DAN: "Dan Okafor"}
 ALICE_CHAT, BOB_CHAT, DAN_CHAT, CHANNEL = "alice-chat", "bob-chat", "dan-chat", "data-channel"
 ACTOR = "test"
+#: Office hours in Paris, for the tests of the night hold and the morning digest.
+OFFICE = AlertSettings(rules=UrgencyRules(BusinessHours.parse("Europe/Paris", "mon-fri", "09:00", "18:00")))
+#: Tuesday 3 March, 23:30 in Paris.
+NIGHT = datetime(2026, 3, 3, 22, 30, tzinfo=timezone.utc)
+#: Wednesday 4 March, 09:00 in Paris.
+MORNING = datetime(2026, 3, 4, 8, 0, tzinfo=timezone.utc)
 
 
 def rotation() -> Rotation:

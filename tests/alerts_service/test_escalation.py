@@ -4,16 +4,17 @@ and all of it carried on by a new service after the old one died mid-way."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bot.alerts.model import AlertState, EventKind, Severity, SourceStatus
-from bot.alerts.settings import AlertSettings
-from bot.alerts.urgency import BusinessHours, UrgencyRules
 from tests.alerts_service.conftest import (
     ACTOR,
     ALICE_CHAT,
     BOB_CHAT,
     CHANNEL,
+    MORNING,
+    NIGHT,
+    OFFICE,
     ROTATION,
     Rig,
     notice,
@@ -21,11 +22,6 @@ from tests.alerts_service.conftest import (
 )
 from tests.cards.reading import shown
 
-OFFICE = AlertSettings(rules=UrgencyRules(BusinessHours.parse("Europe/Paris", "mon-fri", "09:00", "18:00")))
-#: Tuesday 3 March, 23:30 in Paris.
-NIGHT = datetime(2026, 3, 3, 22, 30, tzinfo=timezone.utc)
-#: Wednesday 4 March, 09:00 in Paris.
-MORNING = datetime(2026, 3, 4, 8, 0, tzinfo=timezone.utc)
 
 
 async def test_unacknowledged_it_goes_to_the_secondary_then_to_the_channel(rig: Rig):
