@@ -15,6 +15,7 @@ from bot.storage import Store, Token
 if TYPE_CHECKING:
     from bot.alerts.service import AlertService
     from bot.api.table import ApiRoute
+    from bot.auth.entra import EntraValidator
     from bot.teams.endpoint import TeamsBoundary
     from bot.teams.roster import TeamsRoster
 
@@ -38,6 +39,8 @@ CHAT_HANDLER: web.AppKey[ChatHandler] = web.AppKey("chat_handler")
 ACTION_ROUTER = web.AppKey("action_router", ActionRouter)
 #: The alerts service: webhook intake, pages, card buttons, escalation and digests.
 ALERTS: web.AppKey[AlertService] = web.AppKey("alerts")
+#: Checks Entra ID user tokens (the tab's Teams sign-in); absent in local mode.
+ENTRA: web.AppKey[EntraValidator] = web.AppKey("entra")
 
 #: The API token the request authenticated with.
 TOKEN = web.RequestKey("token", Token)

@@ -212,6 +212,32 @@ def token_revoke(ctx: click.Context, name: str) -> None:
     click.echo(f"revoked {name}")
 
 
+# --- the Teams app package ----------------------------------------------------------------------
+
+
+@cli.group("manifest")
+def manifest_group() -> None:
+    """The Teams app package (manifest and icons) to upload to Teams."""
+
+
+@manifest_group.command("build")
+@click.option("--app-id", required=True, help="The bot's Microsoft App ID (a GUID), as in MicrosoftAppId.")
+@click.option("--host", required=True, help="The public DNS name of the service, e.g. rota.example.com.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=Path("rota-teams.zip"),
+              show_default=True, help="Where to write the zip.")  # fmt: skip
+@click.option("--version", "app_version", help="The app's version, MAJOR.MINOR.PATCH (default: Rota's).")
+def manifest_build(app_id: str, host: str, out: Path, app_version: str | None) -> None:
+    """Build the zip to upload to Teams; checked against the official schema first."""
+    from manifest.build import ManifestError, build_package, write_zip
+
+    try:
+        package = build_package(app_id, host, app_version)
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_zip(package, out)
+    click.echo(f"wrote {out} (manifest {package.manifest['version']} for {package.manifest['validDomains'][0]})")
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 

@@ -35,6 +35,9 @@ class Settings:
     bot_login_url: str = ""
     #: A CA bundle trusted for `bot_login_url` (a TLS-inspecting proxy, a test authority).
     bot_login_ca_bundle: str = ""
+    #: Where Entra ID publishes the keys that sign users' tokens (the tab's Teams sign-in);
+    #: empty means the public cloud's. Set for another cloud, or a test's stand-in tenant.
+    entra_metadata_url: str = ""
 
     @property
     def local_mode(self) -> bool:
@@ -66,6 +69,7 @@ class Settings:
             bot_token_issuer=env.get("ROTA_BOT_TOKEN_ISSUER", ""),
             bot_login_url=env.get("ROTA_BOT_LOGIN_URL", ""),
             bot_login_ca_bundle=env.get("ROTA_BOT_CA_BUNDLE", ""),
+            entra_metadata_url=env.get("ROTA_ENTRA_METADATA_URL", ""),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -20,11 +20,10 @@ from bot.chat.context import (
     Env,
     Refused,
     Rotations,
-    bound_here,
+    channel_or,
     display_names,
     email_of,
     load_rotations,
-    not_bound,
     require_manager,
 )
 from bot.chat.duty import (
@@ -39,7 +38,6 @@ from bot.chat.duty import (
 )
 from bot.chat.messages import direct_message
 from bot.chat.replies import named, period, say
-from bot.chat.table import Scope
 from bot.conversations import Reply
 from shared.rotation import Override, Rotation, TimeOff
 
@@ -60,35 +58,47 @@ async def swap(env: Env, caller: Caller, command: Swap) -> list[Reply]:
         raise Refused("You can't swap a shift with yourself.", "Name someone else in the rotation: swap fri with @Bob")
     rotations = await load_rotations(env)
     now = env.clock()
-    start, end = command.at, command.day_end or command.at + _INSTANT
-    rotation, mine = await _my_shift(env, caller, rotations, start, end, now)
+    rotation, mine = await _my_shift(env, caller, rotations, command, now)
     names = await display_names(env, [me, them, *rotation.members])
-    if them not in rotation.members:
-        members = ", ".join(named(m, names) for m in rotation.members)
-        raise Refused(f"{named(them, names)} isn't in {rotation.name}, so they have no shift to trade.",
-                      f"Members of {rotation.name}: {members}. Someone outside it can take your shift with "
-                      f"“cover @you <from> <to>”.")  # fmt: skip
-    theirs = their_stretch(rotation, them, mine, now, rotations.by_name)
-    if theirs is None:
-        raise Refused(f"{named(them, names)} has no shift in {rotation.name} to trade for yours.",
-                      f"They can take yours instead: “cover @you {period(mine.start, mine.end, caller.zone)}”.")  # fmt: skip
-    plan = SwapPlan(mine, theirs)
-    stored = await env.teams.add_spans([(rotation.name, o) for o in plan.overrides()], caller.actor)
-    await _tell(env, them, f"swap:{rotation.name}:{stored[0].id}", caller, lambda zone: (
-        f"{named(me, names)} swapped shifts with you in {rotation.name}: you take "
-        f"{period(mine.start, mine.end, zone)}, and they take {period(theirs.start, theirs.end, zone)}."))
+    theirs = _their_shift(rotation, them, mine, now, rotations, names, caller.zone)
+    stored = await env.teams.add_spans([(rotation.name, o) for o in SwapPlan(mine, theirs).overrides()], caller.actor)
+
+    def told(zone: str) -> str:
+        return (f"{named(me, names)} swapped shifts with you in {rotation.name}: you take "
+                f"{period(mine.start, mine.end, zone)}, and they take "
+                f"{period(theirs.start, theirs.end, zone)}.")  # fmt: skip
+
+    await _tell(env, them, f"swap:{stored[0].id}", caller, told)
     return [say(f"Swapped in {rotation.name}: {named(them, names)} takes your shift "
                 f"{period(mine.start, mine.end, caller.zone)}, and you take theirs "
                 f"{period(theirs.start, theirs.end, caller.zone)}.")]  # fmt: skip
 
 
+def _their_shift(
+    rotation: Rotation, them: str, mine: Stretch, now: datetime, rotations: Rotations, names: dict[str, str],
+    zone: str,
+) -> Stretch:  # fmt: skip
+    """The shift to trade for mine, or a refusal: they must be a member and have one."""
+    if them not in rotation.members:
+        members = ", ".join(named(m, names) for m in rotation.members)
+        raise Refused(f"{named(them, names)} isn't in {rotation.name}, so they have no shift to trade.",
+                      f"Members of {rotation.name}: {members}. Someone outside it can take your shift with "
+                      "“cover @you <from> <to>”.")  # fmt: skip
+    theirs = their_stretch(rotation, them, mine, now, rotations.by_name)
+    if theirs is None:
+        raise Refused(f"{named(them, names)} has no shift in {rotation.name} to trade for yours.",
+                      f"They can take yours instead: “cover @you {period(mine.start, mine.end, zone)}”.")  # fmt: skip
+    return theirs
+
+
 async def _my_shift(
-    env: Env, caller: Caller, rotations: Rotations, start: datetime, end: datetime, now: datetime
+    env: Env, caller: Caller, rotations: Rotations, command: Swap, now: datetime
 ) -> tuple[Rotation, Stretch]:
     """The rotation and stretch the swap is about: in a channel its rotation; in a personal
     chat the one rotation where the caller is on duty at that time."""
     me = caller.require_email()
-    candidates = await _channel_or(env, caller, rotations, rotations.of_member(me))
+    start, end = command.at, command.day_end or command.at + _INSTANT
+    candidates = await channel_or(env, caller, rotations, rotations.of_member(me))
     found = [(r, s) for r in candidates if (s := my_stretch(r, me, start, end, now, rotations.by_name))]
     if len(found) == 1:
         return found[0]
@@ -99,16 +109,6 @@ async def _my_shift(
                       "Type the swap in the rotation's channel, after @Rota.")  # fmt: skip
     where = " or ".join(r.name for r in candidates) or "any rotation"
     raise Refused(f"You have no shift {when} in {where}.", "Type “my shifts” to see yours.")
-
-
-async def _channel_or(env: Env, caller: Caller, rotations: Rotations, personal: list[Rotation]) -> list[Rotation]:
-    """The channel's rotation in a channel (refused if unbound), `personal` in a 1:1 chat."""
-    if caller.scope is Scope.PERSONAL:
-        return personal
-    bound = await bound_here(env, caller, rotations)
-    if bound is None:
-        raise not_bound(rotations)
-    return [bound]
 
 
 def _named_time(start: datetime, end: datetime, zone: str) -> str:
@@ -130,7 +130,7 @@ async def cover(env: Env, caller: Caller, command: Cover) -> list[Reply]:
     if command.end <= now:
         raise Refused("That period is already over.", "Name a period that ends in the future.")
     rotations = await load_rotations(env)
-    candidates = await _channel_or(env, caller, rotations, list(rotations.by_name.values()))
+    candidates = await channel_or(env, caller, rotations, list(rotations.by_name.values()))
     taken = [(r.name, s) for r in candidates for s in cover_stretches(r, them, command.start, command.end, now,
                                                                        rotations.by_name)]  # fmt: skip
     names = await display_names(env, [me, them])
@@ -140,8 +140,11 @@ async def cover(env: Env, caller: Caller, command: Cover) -> list[Reply]:
                       f"{period(max(command.start, now), command.end, caller.zone)}.",
                       "Type “schedule” to see who is on duty when.")  # fmt: skip
     stored = await env.teams.add_spans([(r, Override(me, s.start, s.end)) for r, s in taken], caller.actor)
-    await _tell(env, them, f"cover:{stored[0].id}", caller,
-                lambda zone: f"{named(me, names)} covers you: {_stretches(taken, zone)}.")  # fmt: skip
+
+    def told(zone: str) -> str:
+        return f"{named(me, names)} covers you: {_stretches(taken, zone)}."
+
+    await _tell(env, them, f"cover:{stored[0].id}", caller, told)
     return [say(f"You cover {named(them, names)}: {_stretches(taken, caller.zone)}.")]
 
 

@@ -191,18 +191,26 @@ async def bound_here(env: Env, caller: Caller, rotations: Rotations) -> Rotation
     return rotations.by_name.get(name) if name else None
 
 
+async def channel_or(env: Env, caller: Caller, rotations: Rotations, personal: list[Rotation]) -> list[Rotation]:
+    """The channel's rotation in a channel (refused if it has none), `personal` in a 1:1 chat."""
+    if caller.scope is Scope.PERSONAL:
+        return personal
+    bound = await bound_here(env, caller, rotations)
+    if bound is None:
+        raise not_bound(rotations)
+    return [bound]
+
+
 async def rotations_in_view(env: Env, caller: Caller, rotations: Rotations, named: str | None) -> list[Rotation]:
     """The rotation named, else the channel's, else (in a personal chat) the caller's own."""
     if named is not None:
         return [rotations.get(named)]
     if caller.scope is Scope.CHANNEL:
-        bound = await bound_here(env, caller, rotations)
-        if bound is None:
-            raise not_bound(rotations)
-        return [bound]
+        return await channel_or(env, caller, rotations, [])
     mine = rotations.of_member(caller.require_email())
     if not mine:
-        raise Refused("You aren't in any rotation yet.", f"Type “join <rotation>”. {known_rotations_hint(rotations.names)}")
+        hint = f"Type “join <rotation>”. {known_rotations_hint(rotations.names)}"
+        raise Refused("You aren't in any rotation yet.", hint)
     return mine
 
 

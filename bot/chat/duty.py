@@ -50,7 +50,9 @@ class Stretch:
         return Stretch(self.person, max(self.start, instant), self.end)
 
 
-def primary_stretches(rotation: Rotation, start: datetime, end: datetime, others: Others | None = None) -> list[Stretch]:
+def primary_stretches(
+    rotation: Rotation, start: datetime, end: datetime, others: Others | None = None
+) -> list[Stretch]:
     """The primary layer over [start, end), consecutive segments of one person joined."""
     stretches: list[Stretch] = []
     for segment in shifts(rotation, start, end, others):

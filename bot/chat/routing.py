@@ -23,6 +23,7 @@ from typing import Any
 from bot.cards import routed_mention_card
 from bot.chat.context import Caller, Env, Refused, Rotations, display_names, load_rotations, mention_of, not_bound
 from bot.chat.messages import personal_chat
+from bot.chat.replies import named
 from bot.conversations import CardAction, CardActionResult, ConversationRecord, Mention, OutgoingMessage, Reply
 from bot.storage import NotFound
 from bot.storage.teams import CardPlace, MentionState, NewMention, RoutedCard, RoutedMention
@@ -57,7 +58,7 @@ async def route(env: Env, caller: Caller, text: str, message_id: str | None, lin
 
 async def _post_to_thread(env: Env, mention: RoutedMention, zone: str, in_chat: bool) -> None:
     """The thread's copy, shown in the rotation's zone, with a mention of the person on duty."""
-    names = await display_names(env, [mention.assigned, mention.asker])
+    names = await _names(env, mention)
     if mention.assigned is None:
         text = f"Nobody is on duty in {mention.rotation} right now, so nobody was told. Anyone can take it."
         mentions: tuple[Mention, ...] = ()
@@ -76,7 +77,7 @@ def _thread_text(rotation: str, shown: str, tagged: Mention | None, has_chat: bo
         return (f"{shown} is on duty for {rotation}, but hasn't talked to Rota yet, so Teams can't notify them "
                 "from here: please let them know.", ())  # fmt: skip
     reach = "" if has_chat else " (they haven't opened a chat with me, so this is the only place they'll see it)"
-    return f"@{tagged.name} this is for you, on duty for {rotation}{reach}.", (tagged,)
+    return f"@{tagged.name}, a question for you as the person on duty for {rotation}{reach}.", (tagged,)
 
 
 async def _send_copy(
@@ -139,8 +140,7 @@ async def pass_on(env: Env, caller: Caller, action: CardAction) -> CardActionRes
         return await _result(env, mention, zone)
     if mention.assigned is not None and mention.assigned != me:
         names = await display_names(env, [mention.assigned])
-        raise Refused(f"Only {names.get(mention.assigned, mention.assigned)}, who it was sent to, can pass it on; "
-                      "you can take it.")  # fmt: skip
+        raise Refused(f"Only {named(mention.assigned, names)}, who it was sent to, can pass it on; you can take it.")
     rotations = await load_rotations(env)
     secondary = _secondary_now(env, rotations, mention.rotation)
     updated, changed = await env.teams.pass_mention(mention.id, me, secondary)
@@ -162,11 +162,11 @@ def _secondary_now(env: Env, rotations: Rotations, name: str) -> str:
 async def _tell_secondary(env: Env, mention: RoutedMention) -> None:
     """Mention the secondary in the thread, and give them their own copy."""
     assert mention.passed_to is not None
-    names = await display_names(env, [mention.passed_to, mention.passed_by])
+    names = await _names(env, mention)
     person = (await env.teams.people([mention.passed_to])).get(mention.passed_to)
     shown, tagged = mention_of(person, mention.passed_to, names)
-    by = names.get(mention.passed_by or "", mention.passed_by)
-    text = f"@{shown} {by} passed this on to you, as secondary for {mention.rotation}."
+    whom = f"@{tagged.name}" if tagged else shown
+    text = f"{whom}, {named(mention.passed_by, names)} passed this on to you, as secondary for {mention.rotation}."
     await env.outbox.enqueue(OutgoingMessage(
         idempotency_key=message_key(mention.id, "passed"), conversation_key=mention.conversation_key, text=text,
         mentions=(tagged,) if tagged else (), thread_of=mention.message_id))  # fmt: skip

@@ -153,15 +153,27 @@ class ChatService:
         return [Reply(card=welcome_card(rotations=rotations.names))]
 
     async def on_conversation_seen(self, conversation: ConversationRecord, user: ChatUser | None) -> None:
-        """Keep the conversation reference, and the person's ids, name and zone, fresh."""
-        email = await self._email_of(user) if user is not None else None
-        if email is not None and user is not None:
-            await self._env.store.upsert_person(_person(email, user))
-            if user.timezone != UTC_NAME and resolve_zone(user.timezone).key == user.timezone:
-                await self._env.teams.set_zone(email, user.timezone)
-        if conversation.kind is ConversationKind.PERSONAL and email is not None:
-            conversation = replace(conversation, person=email)
-        await self._env.teams.save_conversation(conversation)
+        """Keep the conversation reference, and the person's ids, name and zone, fresh. A
+        value Teams sent that Rota cannot keep (an over-long id) is logged and left out."""
+        try:
+            email = await self._remember(user) if user is not None else None
+            if conversation.kind is ConversationKind.PERSONAL and email is not None:
+                conversation = replace(conversation, person=email)
+            await self._env.teams.save_conversation(conversation)
+        except ValidationError as error:
+            log.warning("conversation %s not remembered: %s", conversation.key[:80], error)
+
+    async def _remember(self, user: ChatUser) -> str | None:
+        """The person's email, having stored their ids, name and (when their client reports
+        one) zone; None for someone Rota cannot place yet."""
+        email = await self._email_of(user)
+        if email is None:
+            return None
+        await self._env.store.upsert_person(_person(email, user))
+        zone = _reported_zone(user)
+        if zone is not None and (await self._env.teams.zones([email])).get(email) != zone:
+            await self._env.teams.set_zone(email, zone)
+        return email
 
     # --- card actions --------------------------------------------------------------------------
 
@@ -193,10 +205,11 @@ class ChatService:
 
     async def _caller(self, user: ChatUser, conversation: ConversationRecord, *, is_team_owner: bool) -> Caller:
         email = await self._email_of(user)
-        zone = user.timezone if resolve_zone(user.timezone).key == user.timezone else UTC_NAME
-        if zone == UTC_NAME and email is not None:
-            zone = (await self._env.teams.zones([email])).get(email, UTC_NAME)
-        return Caller(user=user, email=email, zone=zone, conversation=conversation, is_team_owner=is_team_owner)
+        zone = _reported_zone(user)
+        if zone is None and email is not None:
+            zone = (await self._env.teams.zones([email])).get(email)
+        return Caller(user=user, email=email, zone=zone or UTC_NAME, conversation=conversation,
+                      is_team_owner=is_team_owner)  # fmt: skip
 
     async def _email_of(self, user: ChatUser) -> str | None:
         given = checked_email(user.email)
@@ -204,6 +217,13 @@ class ChatService:
             return given
         known = await self._env.teams.find_person(aad_object_id=user.aad_object_id, teams_id=user.teams_id)
         return known.email if known else None
+
+
+def _reported_zone(user: ChatUser) -> str | None:
+    """The zone the Teams client reported; None when it reported none (the boundary then
+    says UTC, which must not overwrite a zone reported before) or one Rota doesn't know."""
+    zone = user.timezone
+    return zone if zone != UTC_NAME and resolve_zone(zone).key == zone else None
 
 
 def _person(email: str, user: ChatUser) -> Person:

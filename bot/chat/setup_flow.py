@@ -74,10 +74,9 @@ async def submit(env: Env, caller: Caller, action: CardAction) -> CardActionResu
 
 
 def _edited(existing: Rotation, submitted: Rotation) -> Rotation:
-    same_handoff = (
-        existing.handoff.weekday() == submitted.handoff.weekday() and existing.handoff.time() == submitted.handoff.time()
-    )
-    handoff = existing.handoff if same_handoff and existing.timezone == submitted.timezone else submitted.handoff
+    before, after = existing.handoff, submitted.handoff
+    same = (before.weekday(), before.time(), existing.timezone) == (after.weekday(), after.time(), submitted.timezone)
+    handoff = before if same else after
     return replace(existing, timezone=submitted.timezone, shift=submitted.shift, handoff=handoff,
                    members=submitted.members, secondary=submitted.secondary)  # fmt: skip
 

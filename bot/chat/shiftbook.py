@@ -10,10 +10,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.chat.views import backlog_card, handover_card
-from bot.chat.commands import BacklogAdd, BacklogDone, BacklogList, BacklogTake, Handover, Log
-from bot.chat.context import Caller, Env, Refused, display_names, load_rotations, working_rotation
+from bot.chat.commands import (
+    BacklogAdd,
+    BacklogDone,
+    BacklogList,
+    BacklogTake,
+    Handover,
+    Log,
+)
+from bot.chat.context import (
+    Caller,
+    Env,
+    Refused,
+    display_names,
+    load_rotations,
+    working_rotation,
+)
 from bot.chat.replies import period, say
+from bot.chat.views import backlog_card, handover_card
 from bot.conversations import Reply
 from bot.storage import Conflict, NotFound
 from bot.storage.teams import BacklogItem, BacklogState

@@ -265,9 +265,10 @@ class TeamsStore:
     async def set_zone(self, email: str, zone: str) -> None:
         """Remember the time zone the person's Teams client reports (an unknown zone is refused)."""
         load_zone(zone)
+        email = normalize_email(email)
         now = self._clock()
         async with self._writing() as session:
-            person_id = (await queries.ensure_people(session, [normalize_email(email)], now))[normalize_email(email)]
+            person_id = (await queries.ensure_people(session, [email], now))[email]
             statement = _dialect_insert(session, PersonZoneRow).values(person_id=person_id, timezone=zone,
                                                                        updated_at=now)  # fmt: skip
             await session.execute(
@@ -427,7 +428,7 @@ class TeamsStore:
         async with self._writing() as session:
             if mention.message_id is not None:
                 found = await session.scalar(
-                    _mentions().where(
+                    select(RoutedMentionRow).where(
                         RoutedMentionRow.conversation_key == mention.conversation_key,
                         RoutedMentionRow.message_id == mention.message_id,
                     )
@@ -558,7 +559,8 @@ class TeamsStore:
             raise ValidationError("priority", "must be 1, 2 or 3")
         async with self._writing() as session:
             rotation_id = await _rotation_id(session, rotation)
-            last = await session.scalar(select(func.max(BacklogRow.number)).where(BacklogRow.rotation_id == rotation_id))
+            numbers = select(func.max(BacklogRow.number)).where(BacklogRow.rotation_id == rotation_id)
+            last = await session.scalar(numbers)
             row = BacklogRow(
                 rotation_id=rotation_id,
                 number=(last or 0) + 1,
@@ -688,12 +690,8 @@ async def _rotation_row(session: AsyncSession, name: str) -> RotationRow:
     return row
 
 
-def _mentions() -> Select[tuple[RoutedMentionRow]]:
-    return select(RoutedMentionRow)
-
-
 async def _mention_row(session: AsyncSession, mention_id: int, *, fresh: bool = False) -> RoutedMentionRow:
-    query = _mentions().where(RoutedMentionRow.id == mention_id)
+    query = select(RoutedMentionRow).where(RoutedMentionRow.id == mention_id)
     if fresh:
         query = query.execution_options(populate_existing=True)
     row = await session.scalar(query)

@@ -153,8 +153,8 @@ class World:
         return await self.service.on_turn(turn)
 
     async def presses(
-        self, who: Member, card: dict[str, Any], title: str, *, where: ConversationRecord, activity_id: str | None = None,
-        inputs: dict[str, Any] | None = None,
+        self, who: Member, card: dict[str, Any], title: str, *, where: ConversationRecord,
+        activity_id: str | None = None, inputs: dict[str, Any] | None = None,
     ) -> CardActionResult:  # fmt: skip
         """Press the button called `title` on `card`, as Teams sends it (sometimes without the verb)."""
         action = next(a for a in card.get("actions", []) if a["title"] == title)

@@ -3,11 +3,20 @@ the person on duty in the thread and in their chat, and the buttons update every
 
 from __future__ import annotations
 
-from bot.cards.routed import PASS_VERB, TAKE_VERB
-from bot.conversations import CardAction
 import pytest
 
-from tests.chat_service.conftest import ALICE, BOB, CAROL, DATA, ML, World, data_platform, texts
+from bot.cards.routed import PASS_VERB, TAKE_VERB
+from bot.conversations import CardAction
+from tests.chat_service.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DATA,
+    ML,
+    World,
+    data_platform,
+    texts,
+)
 
 
 async def ask(team: World, text: str = "the nightly ETL failed", message_id: str = "1772699400000") -> None:
@@ -28,7 +37,7 @@ async def test_a_question_is_answered_in_the_thread_with_a_mention_of_the_person
     message = thread_card(team)
     assert message.conversation_key == DATA.key and message.thread_of == "1772699400000"
     assert message.mentions[0].teams_id == ALICE.teams_id
-    assert message.text.startswith(f"@{message.mentions[0].name} ")
+    assert message.text.startswith(f"@{message.mentions[0].name}, a question for you")
     assert "the nightly ETL failed" in texts([message.card]) and "Carol Diaz asked" in texts([message.card])
     assert [a["title"] for a in message.card["actions"]] == ["Take it", "Pass to secondary"]
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.chat_service.conftest import ALICE, BOB, CAROL, DATA, ERIN, World, data_platform, is_refusal, only, texts, utc
+from tests.chat_service.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    DATA,
+    ERIN,
+    World,
+    data_platform,
+    is_refusal,
+    only,
+    texts,
+    utc,
+)
 
 SHIFT = utc(2026, 3, 2, 11)  # Mon 2 Mar 12:00 in Paris
 

@@ -163,7 +163,8 @@ async def test_log_and_handover_notes_belong_to_one_shift(teams):
 async def test_backlog_items_are_numbered_per_rotation_and_closed_once(stores, teams):
     store, _, _ = stores
     await store.create_rotation(data_platform(name="ml-serving"), "cli:ops")
-    first = await teams.add_backlog_item("data-platform", "rotate certs", "https://jira.example.com/OPS-1", 1, BOB.email)
+    link = "https://jira.example.com/OPS-1"
+    first = await teams.add_backlog_item("data-platform", "rotate certs", link, 1, BOB.email)
     await teams.add_backlog_item("ml-serving", "retrain", None, 2, BOB.email)
     second = await teams.add_backlog_item("data-platform", "dashboards", None, 3, BOB.email)
 

@@ -1,0 +1,1 @@
+"""Signing people in: checking the tokens Microsoft Entra ID issues to them."""
