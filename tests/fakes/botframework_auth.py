@@ -166,7 +166,7 @@ class BotFrameworkAuth:
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         if tls is not None:
             server.socket = tls.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, name="botframework-auth", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="botframework-auth", daemon=True).start()
         self._servers.append(server)
         return server
 
