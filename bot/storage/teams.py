@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,6 +63,7 @@ from shared.rotation import (
 
 Clock = Callable[[], datetime]
 Span = Override | TimeOff
+Value = TypeVar("Value")
 
 
 class MentionState(StrEnum):
@@ -662,18 +663,8 @@ async def _conversation_id(session: AsyncSession, key: str) -> int:
 
 
 def _record(row: ConversationRow, person: str | None) -> ConversationRecord:
-    return ConversationRecord(
-        key=row.key,
-        kind=ConversationKind(row.kind),
-        service_url=row.service_url,
-        conversation_id=row.conversation_id,
-        tenant_id=row.tenant_id,
-        team_id=row.team_id,
-        team_aad_group_id=row.team_aad_group_id,
-        channel_id=row.channel_id,
-        person=person,
-        reference=dict(row.reference or {}),
-    )
+    return _from_row(ConversationRecord, row, kind=ConversationKind(row.kind), person=person,
+                     reference=dict(row.reference or {}))  # fmt: skip
 
 
 async def _rotation_id(session: AsyncSession, name: str) -> int:
@@ -702,56 +693,27 @@ async def _mention_row(session: AsyncSession, mention_id: int, *, fresh: bool = 
 
 async def _routed(session: AsyncSession, row: RoutedMentionRow) -> RoutedMention:
     rotation = await session.scalar(select(RotationRow.name).where(RotationRow.id == row.rotation_id))
-    return RoutedMention(
-        id=row.id,
-        rotation=rotation or "",
-        conversation_key=row.conversation_key,
-        message_id=row.message_id,
-        message_link=row.message_link,
-        text=row.text,
-        asker=row.asker,
-        asked_at=row.asked_at,
-        assigned=row.assigned,
-        state=MentionState(row.state),
-        passed_by=row.passed_by,
-        passed_to=row.passed_to,
-        passed_at=row.passed_at,
-        taken_by=row.taken_by,
-        taken_at=row.taken_at,
-    )
+    return _from_row(RoutedMention, row, rotation=rotation, state=MentionState(row.state))
 
 
 def _card(row: RoutedCardRow) -> RoutedCard:
-    return RoutedCard(
-        mention_id=row.mention_id,
-        place=CardPlace(row.place),
-        conversation_key=row.conversation_key,
-        message_key=row.message_key,
-        viewer_zone=row.viewer_zone,
-        activity_id=row.activity_id,
-    )
+    return _from_row(RoutedCard, row, place=CardPlace(row.place))
 
 
 def _record_of(row: DutyLogRow | HandoverNoteRow, rotation: str) -> ShiftRecord:
-    return ShiftRecord(row.id, rotation, row.shift_start, row.author, row.at, row.text)
+    return _from_row(ShiftRecord, row, rotation=rotation)
 
 
 def _item(row: BacklogRow, rotation: str) -> BacklogItem:
-    return BacklogItem(
-        rotation=rotation,
-        number=row.number,
-        title=row.title,
-        link=row.link,
-        priority=row.priority,
-        state=BacklogState(row.state),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        taken_by=row.taken_by,
-        done_by=row.done_by,
-        done_at=row.done_at,
-    )
+    return _from_row(BacklogItem, row, rotation=rotation, state=BacklogState(row.state))
 
 
 def _person(row: PersonRow) -> Person:
-    return Person(email=row.email, display_name=row.display_name, teams_id=row.teams_id,
-                  aad_object_id=row.aad_object_id)  # fmt: skip
+    return _from_row(Person, row)
+
+
+def _from_row(value_type: type[Value], row: object, **given: Any) -> Value:
+    """A value whose fields are the row's columns of the same names; `given` fills the rest
+    (and wins), for fields that are not plain columns."""
+    names = [f.name for f in fields(value_type)]
+    return value_type(**{name: given[name] if name in given else getattr(row, name) for name in names})
