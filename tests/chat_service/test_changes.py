@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from shared.oncall import on_call
+from shared.rotation import ShiftLength, TimeOff
 from tests.chat_service.conftest import (
     ALICE,
     BOB,
@@ -266,3 +267,47 @@ async def test_changes_are_audited_under_the_person_who_made_them(team: World):
     assert [e.action for e in entries[:2]] == ["override.add", "override.add"]
     assert {e.actor for e in entries[:2]} == {"teams:bob@example.com"}
 
+
+
+# --- the other person's shift, and day-long shifts across New York's change to summer time ----
+
+
+async def away_for(team: World, member, start, end) -> None:
+    rotation = await team.rotation()
+    await team.teams.add_spans([(rotation.name, TimeOff(member.email, start, end))], "cli:ops")
+
+
+async def test_swap_takes_their_last_shift_before_mine_when_they_have_none_after(team: World):
+    await away_for(team, CAROL, utc(2026, 3, 30), utc(2026, 6, 1))
+
+    reply = only(await team.says(DAN, "swap 2026-03-25 with @Carol Diaz", mentions=[CAROL]))
+
+    assert "you take theirs Mon 16 Mar 12:00 → Mon 23 Mar 12:00" in texts([reply])
+    assert await primary(team, utc(2026, 3, 16, 11)) == DAN.email
+    assert await primary(team, utc(2026, 3, 23, 11)) == CAROL.email
+
+
+async def test_swap_with_someone_who_has_no_shift_left_suggests_a_cover(team: World):
+    await away_for(team, CAROL, team.clock(), utc(2026, 6, 1))
+
+    reply = only(await team.says(DAN, "swap 2026-03-25 with @Carol Diaz", mentions=[CAROL]))
+
+    assert is_refusal(reply) and "Carol Diaz has no shift in data-platform" in texts([reply])
+    # Dan already covers Carol's week of 16 March, so his stretch runs on into his own week
+    assert "cover @you Mon 16 Mar 12:00 → Mon 30 Mar 12:00" in texts([reply])
+
+
+async def test_daily_shifts_keep_nine_oclock_across_new_yorks_change_when_someone_is_away(team: World):
+    daily = data_platform(name="ml-serving", timezone="America/New_York", shift=ShiftLength.parse("1d"),
+                          handoff=datetime(2026, 3, 2, 9, 0), members=(BOB.email, CAROL.email))  # fmt: skip
+    await team.store.create_rotation(daily, "cli:ops")
+
+    reply = only(await team.says(CAROL, "away 2026-03-07 2026-03-09"))
+
+    said = texts([reply])
+    assert "ml-serving: Bob Smith covers Sat 7 Mar 09:00 → Sun 8 Mar 09:00" in said
+    assert "Bob Smith covers Mon 9 Mar 09:00 → Tue 10 Mar 00:00" in said
+    rotation = await team.rotation("ml-serving")
+    assert on_call(rotation, utc(2026, 3, 8, 12, 59)).primary_reason.value == "covering-time-off"
+    assert on_call(rotation, utc(2026, 3, 8, 13)).primary_reason.value == "regular"  # 09:00 EDT, Bob's own day
+    assert on_call(rotation, utc(2026, 3, 10, 4)).primary == CAROL.email  # back at midnight, until 09:00
