@@ -72,6 +72,27 @@ def serve(ctx: click.Context, host: str | None, port: int | None, serve_database
     run(settings)
 
 
+@cli.command()
+@click.option("--url", default="http://127.0.0.1:3978", show_default=True, help="The running bot.")
+@click.option("--as", "email", default=None, help="Who you are (an email; default: your login @example.com).")
+@click.option("--name", default=None, help="Your display name (default: from the email).")
+@click.option("--channel", default=None, metavar="[TEAM/]CHANNEL",
+              help="Talk in a team's channel (mentioning the bot) instead of a 1:1 chat.")  # fmt: skip
+@click.option("--timezone", "zone", default=None, help="IANA zone to report (default: this machine's).")
+def chat(url: str, email: str | None, name: str | None, channel: str | None, zone: str | None) -> None:
+    """Talk to a running bot from the terminal, as Teams would (local mode)."""
+    import tzlocal
+
+    from bot import chatclient
+
+    user = chatclient.person(email or f"{_actor().removeprefix('cli:')}@example.com", name)
+    place = chatclient.channel_place(channel) if channel else chatclient.personal_place(user)
+    try:
+        asyncio.run(chatclient.run(url, user, place, zone or tzlocal.get_localzone_name() or "UTC"))
+    except KeyboardInterrupt:
+        click.echo()
+
+
 # --- config as code --------------------------------------------------------------------------
 
 

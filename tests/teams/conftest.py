@@ -94,13 +94,18 @@ def bot_auth(tmp_path) -> Iterator[BotFrameworkAuth]:
 
 @pytest.fixture
 def start_bot(sqlite_url: str, aiohttp_server: Any) -> Callable[..., Any]:
-    """Start the service with extra settings; the test server stops it at the end."""
+    """Start the service with extra settings; the test server stops it at the end. The
+    domain is replaced by recorders once every resource has started."""
 
     async def start(**settings: Any) -> Bot:
         app = create_app(Settings(database_url=sqlite_url, **settings), clock=lambda: NOW)
         chat, actions = RecordingChat(), RecordingActions()
-        app[CHAT_HANDLER] = chat
-        app[ACTION_ROUTER].register("test.", actions)
+
+        async def stand_in(app: web.Application) -> None:
+            app[CHAT_HANDLER] = chat
+            app[ACTION_ROUTER].register("test.", actions)
+
+        app.on_startup.append(stand_in)
         server: TestServer = await aiohttp_server(app, host="127.0.0.1")
         return Bot(str(server.make_url("")).rstrip("/"), app, chat, actions)
 
