@@ -18,14 +18,19 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
 from bot.api.errors import error_middleware
+from bot.alerts.context import add_alert_routes, alerts_context
 from bot.api.routes import add_routes
 from bot.appkeys import ACTION_ROUTER, CLOCK, SETTINGS, STORE
+from bot.chat.resource import chat_context
 from bot.conversations import ActionRouter
+from bot.graph.context import graph_context
+from bot.outbox.context import outbox_context
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.store import utc_now
 from bot.teams.endpoint import add_routes as add_teams_routes
 from bot.teams.endpoint import teams_context
+from bot.timers.context import timers_context
 
 #: Larger request bodies are refused with 413 before anything reads them.
 MAX_BODY = 1024 * 1024
@@ -43,12 +48,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.extend(resource_contexts())
     add_routes(app)
     add_teams_routes(app)
+    add_alert_routes(app)
     return app
 
 
 def resource_contexts() -> list[ResourceContext]:
     """Every resource of the service, in dependency order."""
-    return [store_context, teams_context]
+    return [store_context, teams_context, timers_context, outbox_context, graph_context, alerts_context,
+            chat_context]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from bot.auth.entra import EntraValidator
     from bot.teams.endpoint import TeamsBoundary
     from bot.teams.roster import TeamsRoster
+    from bot.graph.sync import TagSync
+    from bot.outbox import Outbox, OutboxWorker
+    from bot.timers import TimerService
 
 #: What the service was started with.
 SETTINGS = web.AppKey("settings", Settings)
@@ -39,6 +42,16 @@ CHAT_HANDLER: web.AppKey[ChatHandler] = web.AppKey("chat_handler")
 ACTION_ROUTER = web.AppKey("action_router", ActionRouter)
 #: The alerts service: webhook intake, pages, card buttons, escalation and digests.
 ALERTS: web.AppKey[AlertService] = web.AppKey("alerts")
+
+#: Proactive messages: `await app[OUTBOX].enqueue(message)`; `activity_id_for(key)` once sent.
+OUTBOX: web.AppKey[Outbox] = web.AppKey("outbox")
+#: The outbox's worker in this replica (None without a Teams sender); tests that move the
+#: clock by hand call its `run_due(now)`.
+OUTBOX_WORKER: web.AppKey[OutboxWorker | None] = web.AppKey("outbox_worker")
+#: The timers: `await app[TIMERS].register(source)` at start-up, `poke(name)` after a change.
+TIMERS: web.AppKey[TimerService] = web.AppKey("timers")
+#: The Teams tag sync (None when Graph is not configured): `tag_status(rotation)` for `who`.
+GRAPH_TAGS: web.AppKey[TagSync | None] = web.AppKey("graph_tags")
 #: Checks Entra ID user tokens (the tab's Teams sign-in); absent in local mode.
 ENTRA: web.AppKey[EntraValidator] = web.AppKey("entra")
 

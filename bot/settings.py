@@ -14,6 +14,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./rota.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3978
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class Settings:
     #: Where Entra ID publishes the keys that sign users' tokens (the tab's Teams sign-in);
     #: empty means the public cloud's. Set for another cloud, or a test's stand-in tenant.
     entra_metadata_url: str = ""
+    #: Microsoft Graph (the Teams tag of each rotation) and the Entra login its app-only
+    #: tokens come from; another cloud, or stand-ins on loopback, change them.
+    graph_url: str = DEFAULT_GRAPH_URL
+    graph_login_url: str = DEFAULT_LOGIN_URL
+    #: A CA bundle trusted for both (a TLS-inspecting proxy, a test authority).
+    graph_ca_bundle: str = ""
+    #: Keep each bound rotation's Teams tag in sync (needs `TeamworkTag.ReadWrite.All`).
+    graph_tags: bool = True
 
     @property
     def local_mode(self) -> bool:
@@ -70,6 +80,10 @@ class Settings:
             bot_login_url=env.get("ROTA_BOT_LOGIN_URL", ""),
             bot_login_ca_bundle=env.get("ROTA_BOT_CA_BUNDLE", ""),
             entra_metadata_url=env.get("ROTA_ENTRA_METADATA_URL", ""),
+            graph_url=env.get("ROTA_GRAPH_URL") or DEFAULT_GRAPH_URL,
+            graph_login_url=env.get("ROTA_GRAPH_LOGIN_URL") or DEFAULT_LOGIN_URL,
+            graph_ca_bundle=env.get("ROTA_GRAPH_CA_BUNDLE", ""),
+            graph_tags=env.get("ROTA_GRAPH_TAGS", "on").strip().lower() not in ("off", "false", "no", "0"),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

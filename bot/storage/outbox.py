@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from bot.conversations import Mention, OutgoingMessage
 from bot.storage.database import writer
 from bot.storage.outbox_tables import OutboxRow, TagNameRow, TagSyncRow
+from bot.storage.store import Store
 
 #: Longest error text kept (the column's width).
 MAX_ERROR_LENGTH = 500
@@ -60,6 +61,12 @@ class OutboxEntry:
     activity_id: str | None
     last_error: str | None
     settled_at: datetime | None
+
+
+def engine_of(store: Store) -> AsyncEngine:
+    """The open store's engine: the outbox, the tag state and the timer leader share its
+    pool, so there is one set of connections per database."""
+    return store._engine
 
 
 def message_json(message: OutgoingMessage) -> dict[str, Any]:

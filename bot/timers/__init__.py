@@ -37,6 +37,9 @@ FAILURE_BACKOFF = Backoff(base=timedelta(seconds=5), cap=timedelta(minutes=10))
 #: A fire that comes while the previous one of the same source still runs waits for it
 #: (runs of one source never overlap); more than this many waiting would add nothing.
 MAX_WAITING_FIRES = 3
+#: After a run, a source that says it is due again at once waits this long: a source
+#: that cannot make progress must not spin the loop.
+RERUN_FLOOR = timedelta(seconds=1)
 
 
 class TimerSource(Protocol):
@@ -79,6 +82,7 @@ class TimerService:
         self._sources: dict[str, TimerSource] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._failures: defaultdict[str, int] = defaultdict(int)
+        self._plans: dict[str, datetime] = {}
         self._leading = False
 
     @property
@@ -105,6 +109,11 @@ class TimerService:
         if self._leading:
             await self._plan(source.name)
 
+    def unregister(self, name: str) -> None:
+        """Forget a source (its area is shutting down): its timer never fires again."""
+        self._sources.pop(name, None)
+        self._unschedule(name)
+
     async def poke(self, name: str) -> None:
         """The data behind source `name` changed: run what is due now and plan again,
         on whichever replica leads."""
@@ -121,7 +130,12 @@ class TimerService:
             await self.poke(name)
 
     def planned(self, name: str) -> datetime | None:
-        """When source `name` will fire next on this replica (None: not planned)."""
+        """When source `name` will fire next on this replica, by the service's clock
+        (None: not planned)."""
+        return self._plans.get(name)
+
+    def fires_at(self, name: str) -> datetime | None:
+        """The real time at which the scheduler will fire source `name` (None: never)."""
         job = self._scheduler.get_job(name)
         return None if job is None else job.next_run_time
 
@@ -129,22 +143,24 @@ class TimerService:
         """Run source `name` at the clock's "now", then plan its next run. What a timer
         calls; tests call it directly with a clock they move."""
         async with self._locks[name]:
-            source = self._sources[name]
+            source = self._sources.get(name)
+            if source is None:
+                return
             try:
                 await source.run_due(self._clock())
             except Exception:
                 await self._failed(name, "run")
                 return
             self._failures[name] = 0
-            await self._plan(name)
+            await self._plan(name, floor=RERUN_FLOOR)
 
-    async def _plan(self, name: str) -> None:
+    async def _plan(self, name: str, floor: timedelta = timedelta(0)) -> None:
         try:
             due = await self._sources[name].next_due(self._clock())
         except Exception:
             await self._failed(name, "plan")
             return
-        self._schedule(name, due)
+        self._schedule(name, due, floor)
 
     async def _failed(self, name: str, what: str) -> None:
         """Log with the traceback and try again later: one broken source must not stop
@@ -154,15 +170,20 @@ class TimerService:
         logger.exception("timer source %s failed to %s (%d in a row); trying again later", name, what, failures)
         self._schedule(name, self._clock() + self._backoff.delay(failures, self._rng))
 
-    def _schedule(self, name: str, due: datetime | None) -> None:
+    def _schedule(self, name: str, due: datetime | None, floor: timedelta = timedelta(0)) -> None:
+        """Set the source's trigger. The scheduler keeps real time and the service keeps
+        its clock's, so the trigger is set the same distance from now as `due` is from
+        the clock's now (they are the same clock but in tests)."""
         if not self._leading or name not in self._sources:
             return
         if due is None:
             self._unschedule(name)
             return
+        self._plans[name] = due
+        wait = max(due - self._clock(), floor)
         self._scheduler.add_job(
             self.fire,
-            DateTrigger(run_date=due),
+            DateTrigger(run_date=datetime.now(timezone.utc) + wait),
             args=[name],
             id=name,
             name=f"timer source {name}",
@@ -173,6 +194,7 @@ class TimerService:
         )
 
     def _unschedule(self, name: str) -> None:
+        self._plans.pop(name, None)
         try:
             self._scheduler.remove_job(name)
         except JobLookupError:
@@ -186,6 +208,7 @@ class TimerService:
 
     async def _deposed(self) -> None:
         self._leading = False
+        self._plans.clear()
         if self._scheduler.running:
             self._scheduler.remove_all_jobs()
 

@@ -161,6 +161,19 @@ async def test_a_real_date_trigger_fires_on_time():
     assert service.planned("reminders") is None
 
 
+async def test_timers_keep_their_distance_from_now_under_a_clock_set_in_the_past():
+    frozen = FakeClock(datetime(2020, 1, 6, 9, 0, tzinfo=timezone.utc))
+    service = TimerService(clock=frozen, paused=True)
+    await service.start()
+    try:
+        await service.register(Reminders([frozen() + HOUR]))
+        wait = service.fires_at("reminders") - datetime.now(timezone.utc)
+    finally:
+        await service.close()
+
+    assert timedelta(minutes=59) < wait <= HOUR
+
+
 @pytest.mark.postgres
 async def test_only_the_leader_runs_timers_and_a_follower_takes_over(postgres_url):
     def now() -> datetime:
