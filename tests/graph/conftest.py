@@ -24,10 +24,11 @@ from bot.storage import Person, Store
 from bot.storage.database import build_engine, parse_database_url
 from bot.storage.outbox import TagStateStore
 from bot.storage.teams import TeamsStore
-from shared.rotation import Rotation, Secondary, ShiftLength
+from shared.rotation import Rotation, Secondary
 from tests.fakes.entra import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra, LoopbackCertificate
 from tests.fakes.graph import FakeGraph
 from tests.storage.conftest import FakeClock
+from tests.storage.samples import rotation
 
 TEAM = "53c53217-fe77-4383-bc5a-ed4937a1aecd"
 ACTOR = "test:lead"
@@ -49,16 +50,8 @@ TEST_RESYNC = timedelta(days=60)
 
 
 def data_rotation(**changes: object) -> Rotation:
-    values: dict = {
-        "name": "data",
-        "timezone": "Europe/Paris",
-        "shift": ShiftLength.parse("1w"),
-        "handoff": "2026-03-02 12:00",
-        "members": ("alice@example.com", "bob@example.com", "carol@example.com"),
-        "secondary": Secondary.parse("none"),
-    }
-    values.update(changes)
-    return Rotation(**values)
+    """The storage tests' sample rotation, named `data`, without a secondary."""
+    return rotation("data", **{"secondary": Secondary.parse("none"), **changes})
 
 
 def channel(key: str = "data-channel", team: str = TEAM) -> ConversationRecord:

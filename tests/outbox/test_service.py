@@ -3,7 +3,6 @@ once, through the real Teams sender, the outbox worker and a stand-in Connector.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,18 +19,8 @@ from bot.storage.teams import TeamsStore
 from tests.fakes.connector import FakeConnector
 from tests.outbox.conftest import START
 from tests.storage.conftest import FakeClock
+from tests.teams.conftest import connector  # noqa: F401 - the Bot Connector stand-in, started
 
-TENANT = "72f988bf-0000-4000-8000-000000000001"
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector(tenant_id=TENANT)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ def personal_chat(connector: FakeConnector) -> ConversationRecord:
     reference = {
         "user": {"id": "29:alice", "name": "Alice"},
         "bot": {"id": "28:rota", "name": "Rota"},
-        "conversation": {"id": "a:personal-alice", "conversationType": "personal", "tenantId": TENANT},
+        "conversation": {"id": "a:personal-alice", "conversationType": "personal", "tenantId": connector.tenant_id},
         "channelId": "msteams",
         "serviceUrl": connector.url,
     }
@@ -60,7 +49,7 @@ def personal_chat(connector: FakeConnector) -> ConversationRecord:
         kind=ConversationKind.PERSONAL,
         service_url=connector.url,
         conversation_id="a:personal-alice",
-        tenant_id=TENANT,
+        tenant_id=connector.tenant_id,
         reference=reference,
     )
 
