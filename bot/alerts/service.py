@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -82,15 +82,25 @@ def next_due_at(alert: Alert, policy: EscalationPolicy, now: datetime) -> dateti
     return min((t for t in (escalation, alert.held_until) if t is not None), default=None)
 
 
+async def _nothing() -> None:
+    return None
+
+
 class AlertService:
+    """Also the alerts' timer source (`bot.timers.TimerSource`): `next_due` and `run_due`."""
+
+    name = "alerts"
+
     def __init__(self, alerts: AlertStore, rotations: Store, deliveries: Deliveries, *, clock: Clock) -> None:
         self._alerts = alerts
         self._rotations = rotations
         self._deliveries = deliveries
         self._clock = clock
         self._background: set[asyncio.Task[None]] = set()
-        #: Called after a change that may make something due sooner (the timer's `poke`).
-        self.on_change: Callable[[], None] = lambda: None
+        self._running = asyncio.Lock()
+        self._closed = False
+        #: Awaited after a change that may make something due sooner (the timer's `poke`).
+        self.on_change: Callable[[], Awaitable[None]] = _nothing
 
     @property
     def alerts(self) -> AlertStore:
@@ -144,7 +154,7 @@ class AlertService:
             await self.advance(alert_id, now)
         for alert_id in ids:
             await self._refresh_alert(alert_id)
-        self.on_change()
+        await self.on_change()
 
     async def advance(self, alert_id: int, now: datetime) -> bool:
         """Page the alert's due escalation step, if any (ending a snooze that ran out).
@@ -203,12 +213,18 @@ class AlertService:
 
     # timers ------------------------------------------------------------------------------------
     async def next_due(self, now: datetime) -> datetime | None:
-        """When `run_due` next has work (possibly already past)."""
-        return await self._alerts.next_due()
+        """When `run_due` next has work (possibly already past); None once closing."""
+        async with self._running:
+            return None if self._closed else await self._alerts.next_due()
 
     async def run_due(self, now: datetime) -> None:
         """Everything due at `now`: digests, escalation steps, ends of snoozes, and cards
-        that wait to be sent or updated."""
+        that wait to be sent or updated. Nothing once the service is closing."""
+        async with self._running:
+            if not self._closed:
+                await self._run_due(now)
+
+    async def _run_due(self, now: datetime) -> None:
         for _ in range(MAX_PASSES):
             due = await self._alerts.due_alerts(now, BATCH)
             if not due or not await self._run_pass(due, now):
@@ -382,6 +398,12 @@ class AlertService:
         """Wait for the pages and card updates started in the background."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish what is under way and start nothing more (before the database closes)."""
+        async with self._running:
+            self._closed = True
+        await self.settle()
 
 
 def _held_if_not_urgent(alert: Alert, settings: AlertSettings, now: datetime) -> Alert:

@@ -34,7 +34,7 @@ from bot.alerts.settings import AlertSettings
 from bot.storage import queries
 from bot.storage.alerts_tables import AlertIntegrationRow, AlertMessageRow, AlertRow, AlertSettingsRow
 from bot.storage.database import writer
-from bot.storage.store import Clock, Conflict, NotFound, Store, utc_now
+from bot.storage.store import Clock, Conflict, NotFound, utc_now
 from bot.storage.tables import RotationRow
 from shared.rotation import ValidationError
 
@@ -133,17 +133,12 @@ def _digest(secret: str) -> str:
 
 
 class AlertStore:
-    """Create with `AlertStore(engine)` on an engine `Store.open` has migrated."""
+    """Create with `AlertStore(engine_of(store))`: the open store's engine, already migrated."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock = utc_now) -> None:
         self._clock = clock
         self._readers = async_sessionmaker(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(writer(engine), expire_on_commit=False)
-
-    @classmethod
-    def sharing(cls, store: Store) -> AlertStore:
-        """On the engine and clock of the open `store` (one pool for the whole service)."""
-        return cls(store._engine, store._clock)
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:

@@ -27,6 +27,7 @@ from bot.conversations import ConversationKind, ConversationRecord, Delivered, D
 from bot.outbox import Backoff, Outbox, OutboxStore, OutboxWorker
 from bot.storage import Person, Store
 from bot.storage.alerts import AlertStore, Integration
+from bot.storage.outbox import engine_of
 from bot.storage.teams import TeamsStore
 from shared.rotation import Rotation, Secondary, SecondaryKind, ShiftLength
 from tests.storage.conftest import FakeClock
@@ -153,7 +154,7 @@ async def seed(store: Store, teams: TeamsStore) -> None:
 async def start_rig(url: str, clock: FakeClock, sender: RecordingSender, *, seeded: bool = False) -> Rig:
     """A service on the database at `url` (seeded with the team unless it already is)."""
     store = await Store.open(url, clock=clock)
-    engine = store._engine
+    engine = engine_of(store)
     teams = TeamsStore(engine, clock=clock)
     alerts = AlertStore(engine, clock)
     if not seeded:
