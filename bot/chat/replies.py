@@ -19,11 +19,13 @@ def say(text: str, *mentions: Mention) -> Reply:
 
 
 def refusal(refused: Refused) -> Reply:
-    return Reply(card=error_card(message=refused.message, hint=refused.hint), text=refused.message)
+    """The error card alone: it says what was wrong and what would work (text beside it would
+    only say the first part twice)."""
+    return Reply(card=error_card(message=refused.message, hint=refused.hint))
 
 
 def parse_refusal(error: ParseError) -> Reply:
-    return Reply(card=error_card(message=error.message, hint=error.hint), text=error.message)
+    return Reply(card=error_card(message=error.message, hint=error.hint))
 
 
 def period(start: datetime, end: datetime, zone: str) -> str:
