@@ -1,0 +1,54 @@
+"""The chat service as a resource of the application.
+
+Started after the outbox and the tag sync, whose parts it uses: it becomes the Teams
+boundary's `CHAT_HANDLER` and takes the `mention.` and `rotation.` buttons. Parts that are
+not there (no roster without Teams credentials, no tag sync without Graph) are simply
+left out, and the commands that need them say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.appkeys import ACTION_ROUTER, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, STORE, TEAMS_ROSTER
+from bot.chat.context import Collaborators
+from bot.chat.service import ChatService
+from bot.storage.outbox import engine_of
+from bot.storage.teams import TeamsStore
+
+
+class _Status(Protocol):
+    @property
+    def warning(self) -> str | None: ...
+
+
+class _TagSync(Protocol):
+    async def tag_status(self, rotation: str) -> _Status | None: ...
+
+
+class TagWarnings:
+    """The tag sync's status of a rotation, as the one line `who` shows."""
+
+    def __init__(self, sync: _TagSync) -> None:
+        self._sync = sync
+
+    async def warning_for(self, rotation: str) -> str | None:
+        status = await self._sync.tag_status(rotation)
+        return status.warning if status is not None else None
+
+
+async def chat_context(app: web.Application) -> AsyncIterator[None]:
+    store = app[STORE]
+    clock = app[CLOCK]
+    sync = app.get(GRAPH_TAGS)
+    collaborators = Collaborators(
+        chats=app.get(TEAMS_ROSTER),
+        tags=TagWarnings(sync) if sync is not None else None,
+    )
+    service = ChatService(store, TeamsStore(engine_of(store), clock=clock), app[OUTBOX], clock, collaborators)
+    app[CHAT_HANDLER] = service
+    service.register_actions(app[ACTION_ROUTER])
+    yield
