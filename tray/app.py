@@ -22,9 +22,9 @@ import aiohttp
 
 from shared.feed import Alert, AlertEvent, PingEvent, Severity
 from tray.auth import Credentials, SignInError
-from tray.cache import Cache, SavedSettings
+from tray.cache import Cache
 from tray.feed_client import Backoff, FeedClient, FeedError, Unauthorized
-from tray.notify import Notice, Notifier
+from tray.notify import Notice, Notifications
 from tray.reminders import DEFAULT_GRACE, Lead, decide, prune
 from tray.state import (
     DEFAULT_SOON,
@@ -81,7 +81,7 @@ class TrayApp:
         options: Options,
         cache: Cache,
         credentials: Credentials,
-        notifier: Notifier,
+        notifier: Notifications,
         *,
         show: Callable[[TrayView], None],
         open_url: Callable[[str], None],
@@ -217,8 +217,7 @@ class TrayApp:
             await self._acknowledge([alert.id for alert in open_alerts(self.feed)])
         elif entry.action is Action.TOGGLE_LEAD and entry.argument:
             self.options = replace(self.options, leads=toggled(self.options.leads, entry.argument))
-            saved = self.cache.load_settings()
-            self.cache.save_settings(saved.model_copy(update={"leads": [lead.key for lead in self.options.leads]}))
+            self.cache.remember(leads=[lead.key for lead in self.options.leads])
         elif entry.action is Action.SIGN_OUT:
             await self.credentials.sign_out()
             self.cache.forget_feed()
@@ -237,10 +236,3 @@ class TrayApp:
         for alert_id in ids:
             updated = await self._client.acknowledge(alert_id)
             self.on_event(AlertEvent(type="alert", data=updated))
-
-
-def remember(cache: Cache, **changes: Any) -> SavedSettings:
-    """Save the settings given on the command line for the next start."""
-    saved = cache.load_settings().model_copy(update={k: v for k, v in changes.items() if v is not None})
-    cache.save_settings(saved)
-    return saved

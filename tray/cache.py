@@ -15,6 +15,7 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -127,3 +128,9 @@ class Cache:
 
     def save_settings(self, settings: SavedSettings) -> None:
         write_atomic(self.settings_path, settings.model_dump_json(indent=1, exclude_defaults=True))
+
+    def remember(self, **changes: Any) -> SavedSettings:
+        """Save the settings that were given (None: leave as saved) and return them all."""
+        saved = self.load_settings().model_copy(update={k: v for k, v in changes.items() if v is not None})
+        self.save_settings(saved)
+        return saved

@@ -25,11 +25,11 @@ import aiohttp
 import click
 
 from shared.rotation import ValidationError, load_zone
-from tray.app import Options, SystemClock, TrayApp, remember
+from tray.app import Options, SystemClock, TrayApp
 from tray.auth import Credentials, MicrosoftSignIn, PairedToken, msal_app
 from tray.cache import Cache, config_dir
 from tray.feed_client import FeedClient, FeedError, SignedOut, Unauthorized, pair, sign_in_options
-from tray.icon import TrayIcon, load_pystray, save_badge
+from tray.icon import TrayIcon, load_pystray, save_icons
 from tray.notify import DesktopNotifications, Notifier
 from tray.reminders import DEFAULT_LEADS, Lead, LeadError, parse_duration
 from tray.state import Connection, Settings, summary, view
@@ -99,7 +99,7 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     cache = Cache(directory or config_dir())
-    saved = remember(cache, url=url, leads=[lead.key for lead in leads] or None)
+    saved = cache.remember(url=url, leads=[lead.key for lead in leads] or None)
     chosen = tuple(sorted(leads or _saved_leads(saved.leads), key=Lead.sort_key))
     options = Options(url=saved.url or DEFAULT_URL, zone=zone, leads=chosen, grace=grace, soon=soon)
     credentials = Credentials(PairedToken(cache.directory))
@@ -140,7 +140,7 @@ async def _with_microsoft(url: str, cache: Cache, credentials: Credentials) -> C
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
             options = await sign_in_options(session, url)
         if options.mode == "microsoft":
-            saved = remember(cache, client_id=options.client_id, authority=options.authority, scopes=options.scopes)
+            saved = cache.remember(client_id=options.client_id, authority=options.authority, scopes=options.scopes)
     except (aiohttp.ClientError, asyncio.TimeoutError, FeedError, ValueError) as exc:
         log.info("cannot ask the service how to sign in (%s); using what was saved", exc)
     if not (saved.client_id and saved.authority and saved.scopes):
@@ -215,8 +215,7 @@ def _run_headless(options: Options, cache: Cache, credentials: Credentials) -> N
 
 
 def _app(options: Options, cache: Cache, credentials: Credentials, icon: TrayIcon | None) -> TrayApp:
-    badge = save_badge(cache.directory / "rota.png")
-    native = _native_notifications(badge)
+    native = _native_notifications(*save_icons(cache.directory / "icons"))
     return TrayApp(
         options,
         cache,
@@ -228,9 +227,9 @@ def _app(options: Options, cache: Cache, credentials: Credentials, icon: TrayIco
     )
 
 
-def _native_notifications(badge: Path) -> DesktopNotifications | None:
+def _native_notifications(app_icon: Path, alert_icon: Path) -> DesktopNotifications | None:
     try:
-        return DesktopNotifications(webbrowser.open, icon_path=badge)
+        return DesktopNotifications(webbrowser.open, app_icon, alert_icon)
     except (ImportError, RuntimeError, OSError) as exc:
         log.warning("no native notifications here (%s)", exc)
         return None

@@ -9,9 +9,12 @@ reached the disc keeps my duty colour but gets a red ring and a red slash.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -53,21 +56,73 @@ def badge(state: IconState, duty: IconState, size: int = SIZE) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def save_badge(path: Path, state: IconState = IconState.ON_DUTY) -> Path:
-    """A PNG of the badge, for notifications that want an icon file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    badge(state, state if state is not IconState.OFFLINE else IconState.OFF_DUTY).save(path)
-    return path
+def alert_badge(size: int = SIZE) -> Image.Image:
+    """The icon of an alert's pop-up: a red disc with a white exclamation mark."""
+    big = size * _SCALE
+    image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    margin = big // 16
+    draw.ellipse((margin, margin, big - margin, big - margin), fill=RED + (255,), outline=WHITE + (255,), width=big // 20)
+    bar = big // 14
+    centre = big // 2
+    draw.rounded_rectangle((centre - bar, big // 4, centre + bar, big * 3 // 5), radius=bar, fill=WHITE + (255,))
+    draw.ellipse((centre - bar, big * 2 // 3, centre + bar, big * 2 // 3 + 2 * bar), fill=WHITE + (255,))
+    return image.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def save_icons(directory: Path) -> tuple[Path, Path]:
+    """PNGs for notifications that want an icon file: Rota's own badge, and the alert's."""
+    directory.mkdir(parents=True, exist_ok=True)
+    app, alert = directory / "rota.png", directory / "rota-alert.png"
+    badge(IconState.OFF_DUTY, IconState.OFF_DUTY).save(app)
+    alert_badge().save(alert)
+    return app, alert
 
 
 def load_pystray() -> Any | None:
-    """pystray, or None where no backend can start (no display, no tray)."""
+    """pystray's Icon, Menu and MenuItem for this desktop, or None where no backend can
+    start (no display, no tray).
+
+    On Linux pystray tries AppIndicator first, whose own fallback to an XEmbed icon (when
+    no StatusNotifierItem host is running, as with trayer, stalonetray or older panels)
+    races with the first updates and sometimes leaves no icon at all. So the choice is
+    made here, once, from what the session offers: AppIndicator when a
+    StatusNotifierWatcher is on the session bus (KDE, GNOME with its extension, waybar),
+    GTK's XEmbed status icon otherwise. PYSTRAY_BACKEND, when set, still decides.
+    """
     try:
         import pystray
+
+        icon = _linux_icon_class() if sys.platform.startswith("linux") and not os.environ.get("PYSTRAY_BACKEND") else None
     except Exception as exc:  # each backend fails its own way: ImportError, Xlib's DisplayNameError, ...
         log.warning("no system tray available (%s); running without an icon", exc)
         return None
-    return pystray
+    return SimpleNamespace(Icon=icon or pystray.Icon, Menu=pystray.Menu, MenuItem=pystray.MenuItem)
+
+
+def _linux_icon_class() -> Any:
+    if _status_notifier_host():
+        from pystray import _appindicator as backend
+    else:
+        from pystray import _gtk as backend
+    return backend.Icon
+
+
+def _status_notifier_host() -> bool:
+    """Whether a StatusNotifierItem host (its watcher) is on the session bus."""
+    from gi.repository import Gio, GLib
+
+    try:
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        reply = bus.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+            GLib.Variant("(s)", ("org.kde.StatusNotifierWatcher",)), GLib.VariantType("(b)"),
+            Gio.DBusCallFlags.NONE, 2000, None,
+        )
+    except GLib.Error as exc:
+        log.info("no session bus to look for a StatusNotifierItem host on (%s)", exc.message)
+        return False
+    return bool(reply.unpack()[0])
 
 
 class TrayIcon:

@@ -41,18 +41,34 @@ class IconNotifications(Protocol):
     def notify(self, title: str, body: str) -> None: ...
 
 
-class NativeNotifications(Protocol):
+class Notifications(Protocol):
+    """Anything that shows a notice."""
+
     async def show(self, notice: Notice) -> None: ...
+
+
+class NativeNotifications(Notifications, Protocol):
+    async def available(self) -> bool: ...
 
 
 class DesktopNotifications:
     """The platform's notification service through desktop-notifier, with an Open action."""
 
-    def __init__(self, open_url: Callable[[str], None], icon_path: Path | None = None) -> None:
+    def __init__(self, open_url: Callable[[str], None], app_icon: Path, alert_icon: Path) -> None:
         from desktop_notifier import DesktopNotifier, Icon
 
-        self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=icon_path) if icon_path else None)
+        self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=app_icon))
+        self._alert_icon = Icon(path=alert_icon)
         self._open_url = open_url
+
+    async def available(self) -> bool:
+        """False where desktop-notifier has only its do-nothing backend (e.g. macOS outside
+        an app bundle) or the platform service does not answer."""
+        try:
+            return bool(await self._notifier.get_capabilities())
+        except Exception as exc:  # each platform's service fails its own way
+            log.info("the platform's notification service is not available: %s", exc)
+            return False
 
     async def show(self, notice: Notice) -> None:
         from desktop_notifier import Button, Urgency
@@ -61,6 +77,7 @@ class DesktopNotifications:
         await self._notifier.send(
             title=notice.title,
             message=notice.body,
+            icon=self._alert_icon if notice.url else None,
             urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
             buttons=[Button(title="Open", on_pressed=opener)] if opener else [],
             on_clicked=opener,
@@ -73,13 +90,22 @@ class Notifier:
     def __init__(self, icon: IconNotifications | None, native: NativeNotifications | None) -> None:
         self._icon = icon if icon is not None and icon.has_notification else None
         self._native = native
+        self._native_checked = native is None
+
+    async def _usable_native(self) -> NativeNotifications | None:
+        if not self._native_checked:
+            self._native_checked = True
+            if self._native is not None and not await self._native.available():
+                self._native = None
+        return self._native
 
     async def show(self, notice: Notice) -> None:
         try:
-            if self._icon is not None and (notice.url is None or self._native is None):
+            native = await self._usable_native()
+            if self._icon is not None and (notice.url is None or native is None):
                 self._icon.notify(notice.title, notice.body)
-            elif self._native is not None:
-                await self._native.show(notice)
+            elif native is not None:
+                await native.show(notice)
             else:
                 log.warning("no way to show a notification here: %s", notice.title)
         except Exception as exc:  # each platform's notification service raises its own errors

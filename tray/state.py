@@ -210,7 +210,7 @@ def _rotation_line(rotation: RotationNow, people: dict[str, str], now: datetime,
         if rotation.until <= now:
             line += " (out of date)"
     if rotation.secondary:
-        line += f", then {people.get(rotation.secondary, rotation.secondary)} as secondary"
+        line += f" (secondary {people.get(rotation.secondary, rotation.secondary)})"
     return line
 
 

@@ -2,8 +2,8 @@
 
 It speaks the contract in shared/feed.py (validated on the way out) with aiohttp-sse for
 the stream, and can be stopped and started again on the same port to play a restart.
-Run alone (`python -m tests.tray.fake_service FEED.json --port P --token T`) it serves a
-feed file, which the display test uses.
+Run alone (`python -m tests.tray.fake_service FEED.json --port P --record ACKS`) it serves
+a feed file and writes down what was acknowledged, which the display test uses.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ Event = FeedEvent | ShiftChangedEvent | AlertEvent | PingEvent
 
 
 class FakeService:
-    def __init__(self, feed: MyFeed, *, token: str = TOKEN, ping_interval: float = 15.0) -> None:
+    def __init__(self, feed: MyFeed, *, token: str = TOKEN, ping_interval: float = 15.0, record: Path | None = None) -> None:
         self.feed = feed
         self.token = token
         self.ping_interval = ping_interval
         self.streams: list[asyncio.Queue[Event | None]] = []
         self.connections = 0
         self.acknowledged: list[str] = []
+        self.record = record
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
 
@@ -107,6 +108,9 @@ class FakeService:
         if alert is None:
             raise web.HTTPNotFound()
         self.acknowledged.append(alert_id)
+        if self.record is not None:
+            with self.record.open("a") as handle:
+                handle.write(alert_id + "\n")
         updated = alert.model_copy(update={"state": AlertState.ACKNOWLEDGED})
         self.feed = self.feed.model_copy(update={"alerts": [updated if a.id == alert_id else a for a in self.feed.alerts]})
         self.push(AlertEvent(type="alert", data=updated))
@@ -123,8 +127,8 @@ class FakeService:
         return web.Response(text=SignInOptions(mode="pairing").model_dump_json(), content_type="application/json")
 
 
-async def _serve(feed_file: Path, port: int, token: str) -> None:
-    service = FakeService(MyFeed.model_validate_json(feed_file.read_text()), token=token)
+async def _serve(feed_file: Path, port: int, token: str, record: Path | None) -> None:
+    service = FakeService(MyFeed.model_validate_json(feed_file.read_text()), token=token, record=record)
     await service.start(port)
     print(json.dumps({"url": service.url}), flush=True)
     await asyncio.Event().wait()
@@ -135,8 +139,9 @@ def main() -> None:
     parser.add_argument("feed", type=Path)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default=TOKEN)
+    parser.add_argument("--record", type=Path, help="append the ids of acknowledged alerts to this file")
     args = parser.parse_args()
-    asyncio.run(_serve(args.feed, args.port, args.token))
+    asyncio.run(_serve(args.feed, args.port, args.token, args.record))
 
 
 if __name__ == "__main__":

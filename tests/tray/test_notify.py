@@ -18,9 +18,13 @@ class Icon:
 
 
 class Native:
-    def __init__(self, fails=False):
+    def __init__(self, fails=False, available=True):
         self.shown = []
         self.fails = fails
+        self.usable = available
+
+    async def available(self):
+        return self.usable
 
     async def show(self, notice):
         if self.fails:
@@ -51,3 +55,9 @@ async def test_without_a_native_service_alerts_still_show_through_the_icon():
 async def test_a_notification_that_cannot_be_shown_is_logged_not_raised(caplog):
     await Notifier(None, Native(fails=True)).show(REMINDER)
     assert "could not show the notification" in caplog.text
+
+
+async def test_a_native_service_that_does_nothing_here_is_not_used():
+    icon, native = Icon(), Native(available=False)
+    await Notifier(icon, native).show(ALERT)
+    assert (icon.shown, native.shown) == ([ALERT.title], [])

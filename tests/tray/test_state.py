@@ -126,7 +126,7 @@ def test_a_rotation_without_anyone_available_shows_the_gap_and_a_past_handoff_sh
     ]
     menu = view(feed(rotations=rotations), at("2026-03-02 09:00"), Connection.OFFLINE, SETTINGS).menu
     assert "data-platform: nobody (gap) until today 12:00" in texts(menu)
-    assert "releases: Alice Durand until Sun 1 Mar 12:00 (out of date), then Bob Martin as secondary" in texts(menu)
+    assert "releases: Alice Durand until Sun 1 Mar 12:00 (out of date) (secondary Bob Martin)" in texts(menu)
 
 
 def test_open_teams_and_open_schedule_carry_their_links():
