@@ -66,7 +66,7 @@ class OutboxEntry:
 def engine_of(store: Store) -> AsyncEngine:
     """The open store's engine: the outbox, the tag state and the timer leader share its
     pool, so there is one set of connections per database."""
-    return store._engine
+    return store.engine
 
 
 def message_json(message: OutgoingMessage) -> dict[str, Any]:

@@ -130,6 +130,12 @@ class Store:
         self._readers = async_sessionmaker(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(writer(engine), expire_on_commit=False)
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The open connection pool; other areas' repositories (outbox, alerts, Teams)
+        share it, so there is one set of connections per database."""
+        return self._engine
+
     @classmethod
     async def open(cls, url: str, *, clock: Clock = utc_now) -> Store:
         """Connect, apply migrations up to head, and return a ready store.
