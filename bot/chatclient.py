@@ -292,7 +292,9 @@ def _input_line(element: Mapping[str, Any]) -> str:
     value = element.get("value")
     choices = ", ".join(str(c.get("value")) for c in element.get("choices") or [])
     shown = f"  {label} [{element.get('id')}]: {value if value not in (None, '') else '(empty)'}"
-    return f"{shown}  (one of: {choices})" if choices and not element.get("isMultiSelect") else shown
+    if not choices:
+        return shown
+    return f"{shown}  ({'any of, comma-separated' if element.get('isMultiSelect') else 'one of'}: {choices})"
 
 
 def plain(text: str) -> str:
@@ -434,6 +436,18 @@ class ChatSession:
         async with self._arrived:
             await asyncio.wait_for(self._arrived.wait_for(lambda: predicate(self.received)), timeout)
 
+    async def settle(self, quiet: float = 1.0, limit: float = 10.0) -> None:
+        """Until the bot has sent nothing for `quiet` seconds (at most `limit`): what goes
+        through the outbox arrives after the turn that caused it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while (remaining := deadline - loop.time()) > 0:
+            count = len(self.received)
+            try:
+                await self.wait_for(lambda received: len(received) > count, timeout=min(quiet, remaining))
+            except asyncio.TimeoutError:
+                return
+
     async def _activity(self, request: web.Request) -> web.Response:
         activity = await request.json()
         conversation = request.match_info["conversation"]
@@ -451,6 +465,8 @@ class ChatSession:
         if base != self.place.conversation_id:
             someone = next((p for p in self.people.values() if p.personal_conversation == base), None)
             where = f"Rota → {someone.name} <{someone.email}>, direct message" if someone else f"Rota → {base}"
+            if someone == self.user:
+                where = "Rota → you, direct message"
         if updated:
             where += " (message updated)"
         cards = [a.get("content") for a in activity.get("attachments") or () if a.get("contentType") == ADAPTIVE_CARD]
@@ -544,5 +560,7 @@ async def run(bot_url: str, user: Person, place: Place, zone: str) -> None:
                 await session.handle(line, ask=_ask)
             except aiohttp.ClientError as exc:
                 print(f"(cannot reach the bot at {bot_url}: {exc})", flush=True)
+        if not sys.stdin.isatty():
+            await session.settle()
     finally:
         await session.close()

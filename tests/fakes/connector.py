@@ -62,12 +62,15 @@ class Recorded:
     body: Any
     authorization: str | None
     answered: int
+    #: The id the Connector gave the activity it created (a send, a reply), else None.
+    created_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Failure:
     status: int
     retry_after: str | None = None
+    path_part: str = "/activities"
 
 
 class FakeConnector:
@@ -125,8 +128,11 @@ class FakeConnector:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def fail_next(self, count: int, status: int = 503, retry_after: str | None = None) -> None:
-        self._failures.extend(Failure(status, retry_after) for _ in range(count))
+    def fail_next(self, count: int, status: int = 503, retry_after: str | None = None, *,
+                  path_part: str = "/activities") -> None:  # fmt: skip
+        """Answer the next `count` requests whose path contains `path_part` (by default: sends
+        and updates of activities, not roster look-ups) with `status`."""
+        self._failures.extend(Failure(status, retry_after, path_part) for _ in range(count))
 
     # --- the directory ------------------------------------------------------------------
 
@@ -140,6 +146,11 @@ class FakeConnector:
         )
         self.people[person.teams_id] = person
         return person
+
+    @staticmethod
+    def personal_conversation(teams_id: str) -> str:
+        """The id of the 1:1 chat `POST /v3/conversations` opens with this person."""
+        return f"a:{uuid.uuid5(uuid.NAMESPACE_OID, teams_id).hex}"
 
     def add_team(self, team_id: str, channels: list[tuple[str, str | None]]) -> None:
         """Channels as (id, name); the General channel has the team's id and no name."""
@@ -190,7 +201,7 @@ class FakeConnector:
             if not self.token_check(token):
                 refusal = web.json_response({"message": "Authorization has been denied for this request."},
                                             status=401)  # fmt: skip
-        if refusal is None and self._failures:
+        if refusal is None and self._failures and self._failures[0].path_part in request.path:
             failure = self._failures.pop(0)
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             body_out = {"error": {"code": "ServiceError", "message": "Unavailable"}}
@@ -199,10 +210,10 @@ class FakeConnector:
             await self._record(request, body, refusal.status)
         return refusal
 
-    async def _record(self, request: web.Request, body: Any, status: int) -> None:
+    async def _record(self, request: web.Request, body: Any, status: int, created_id: str | None = None) -> None:
         info = request.match_info
         self.recorded.append(Recorded(request.method, request.path, info.get("conversation"), info.get("activity"),
-                                      body, request.headers.get("Authorization"), status))  # fmt: skip
+                                      body, request.headers.get("Authorization"), status, created_id))  # fmt: skip
         async with self._changed:
             self._changed.notify_all()
 
@@ -212,7 +223,8 @@ class FakeConnector:
         if refused is not None:
             return refused
         response = answer(body)
-        await self._record(request, body, response.status)
+        created = json.loads(response.text).get("id") if response.status == 201 and "/activities" in request.path else None
+        await self._record(request, body, response.status, created)
         return response
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -239,7 +251,7 @@ class FakeConnector:
             members = (body or {}).get("members") or []
             if len(members) != 1 or members[0].get("id") not in self.people:
                 return _error(400, "BadArgument", "A 1:1 conversation needs one known member")
-            conversation = f"a:{uuid.uuid5(uuid.NAMESPACE_OID, members[0]['id']).hex}"
+            conversation = self.personal_conversation(members[0]["id"])
             return web.json_response({"id": conversation, "activityId": None, "serviceUrl": self.url}, status=201)
 
         return await self._serve(request, answer)
