@@ -116,8 +116,9 @@ def channel_place(spec: str) -> Place:
     team, _, channel = spec.rpartition("/")
     team, channel = team.strip() or DEFAULT_TEAM, channel.strip() or GENERAL
     team_id = f"19:{_derived('team', team).hex}@thread.tacv2"
-    channel_id = team_id if channel.lower() == GENERAL.lower() else f"19:{_derived('channel', team, channel).hex}@thread.tacv2"
-    return Place(channel_id, team, channel)
+    if channel.lower() == GENERAL.lower():
+        return Place(team_id, team, channel)
+    return Place(f"19:{_derived('channel', team, channel).hex}@thread.tacv2", team, channel)
 
 
 # --- activities, as Teams sends them ------------------------------------------------------------
@@ -196,7 +197,8 @@ def install_activity(*, place: Place, sender: Person, service_url: str, zone: st
 
 
 def invoke_activity(action: Mapping[str, Any], inputs: Mapping[str, str], *, place: Place, sender: Person,
-                    service_url: str, zone: str, card_message_id: str, conversation_id: str) -> dict[str, Any]:  # fmt: skip
+                    service_url: str, zone: str, card_message_id: str | None,
+                    conversation_id: str) -> dict[str, Any]:  # fmt: skip
     """An `Action.Execute` press: Teams merges the card's inputs into the action's data."""
     pressed = {"type": "Action.Execute", "title": action.get("title"), "data": {**(action.get("data") or {}), **inputs}}
     if action.get("verb"):

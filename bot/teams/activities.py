@@ -12,6 +12,7 @@ a mention the text does not name is put in front of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -97,45 +98,28 @@ def conversation_record(activity: Activity, *, person: str | None = None) -> Con
 
 def channel_record(team: ConversationRecord, channel_id: str) -> ConversationRecord:
     """Another channel of a team the bot is in, addressed like the one it was added in."""
-    reference = ConversationReference().deserialize(team.reference)
-    reference.conversation = ConversationAccount(
-        id=channel_id, is_group=True, conversation_type=ConversationKind.CHANNEL.value, tenant_id=team.tenant_id
-    )
-    reference.user = None
-    return ConversationRecord(
-        key=channel_id,
-        kind=ConversationKind.CHANNEL,
-        service_url=team.service_url,
-        conversation_id=channel_id,
-        tenant_id=team.tenant_id,
-        team_id=team.team_id,
-        team_aad_group_id=team.team_aad_group_id,
-        channel_id=channel_id,
-        reference=reference.serialize(),
-    )
+    conversation = ConversationAccount(id=channel_id, is_group=True, conversation_type=ConversationKind.CHANNEL.value)
+    return replace(team, key=channel_id, conversation_id=channel_id, channel_id=channel_id, person=None,
+                   reference=_readdressed(team, conversation, user=None))  # fmt: skip
 
 
 def personal_record(*, conversation_id: str, via: ConversationRecord, user: ChatUser) -> ConversationRecord:
     """A 1:1 chat the bot opened with `user` through the service (and as the bot) of `via`."""
-    known = ConversationReference().deserialize(via.reference)
-    reference = ConversationReference(
-        bot=known.bot,
-        user=ChannelAccount(id=user.teams_id, name=user.name, aad_object_id=user.aad_object_id),
-        conversation=ConversationAccount(
-            id=conversation_id, conversation_type=ConversationKind.PERSONAL.value, tenant_id=via.tenant_id
-        ),
-        channel_id=known.channel_id,
-        service_url=via.service_url,
-    )
-    return ConversationRecord(
-        key=conversation_id,
-        kind=ConversationKind.PERSONAL,
-        service_url=via.service_url,
-        conversation_id=conversation_id,
-        tenant_id=via.tenant_id,
-        person=user.email,
-        reference=reference.serialize(),
-    )
+    conversation = ConversationAccount(id=conversation_id, conversation_type=ConversationKind.PERSONAL.value)
+    account = ChannelAccount(id=user.teams_id, name=user.name, aad_object_id=user.aad_object_id)
+    return replace(via, key=conversation_id, kind=ConversationKind.PERSONAL, conversation_id=conversation_id,
+                   team_id=None, team_aad_group_id=None, channel_id=None, person=user.email,
+                   reference=_readdressed(via, conversation, user=account))  # fmt: skip
+
+
+def _readdressed(
+    record: ConversationRecord, conversation: ConversationAccount, *, user: ChannelAccount | None
+) -> dict[str, Any]:
+    """The record's stored reference (same bot, service and channel) for another conversation."""
+    reference = ConversationReference().deserialize(record.reference)
+    conversation.tenant_id = record.tenant_id
+    reference.conversation, reference.user, reference.activity_id = conversation, user, None
+    return reference.serialize()
 
 
 def _reference(activity: Activity, conversation_id: str) -> ConversationReference:

@@ -117,7 +117,8 @@ class AppCredentialsFactory(ServiceClientCredentialsFactory):
         key = (oauth_scope, login_endpoint)
         credentials = self._credentials.get(key)
         if credentials is None:
-            credentials = self._credentials.setdefault(key, _AppCredentials(self._settings, oauth_scope, login_endpoint))
+            credentials = _AppCredentials(self._settings, oauth_scope, login_endpoint)
+            self._credentials[key] = credentials
         await credentials.refresh()
         return credentials
 

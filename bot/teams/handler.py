@@ -105,7 +105,8 @@ class RotaBot(TeamsActivityHandler):
     async def _mentions(self, turn_context: TurnContext) -> list[Mention]:
         found = []
         for mention in mentioned(turn_context.activity):
-            email = await self._roster.email(turn_context, mention.teams_id) if mention.teams_id.startswith("29:") else None
+            person = mention.teams_id.startswith("29:")
+            email = await self._roster.email(turn_context, mention.teams_id) if person else None
             found.append(replace(mention, email=email))
         return found
 

@@ -105,7 +105,8 @@ class TeamsRoster:
         async def work(turn_context: TurnContext) -> list[Any]:
             return await connector_of(turn_context).conversations.get_conversation_members(conversation.conversation_id)
 
-        found = [member_user(m) for m in await in_conversation(self._adapter, self._app_id, conversation.reference, work)]
+        members = await in_conversation(self._adapter, self._app_id, conversation.reference, work)
+        found = [member_user(m) for m in members]
         for user in found:
             if user.email:
                 self._remember(user.teams_id, user.email)

@@ -223,7 +223,9 @@ class FakeConnector:
         if refused is not None:
             return refused
         response = answer(body)
-        created = json.loads(response.text).get("id") if response.status == 201 and "/activities" in request.path else None
+        created = None
+        if response.status == 201 and "/activities" in request.path:
+            created = json.loads(response.text).get("id")
         await self._record(request, body, response.status, created)
         return response
 

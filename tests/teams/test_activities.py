@@ -167,7 +167,8 @@ def test_outgoing_mentions_are_written_as_teams_expects(text, expected):
 
 def test_an_outgoing_message_carries_the_card_and_a_real_mention_entity():
     card = {"type": "AdaptiveCard", "version": "1.5", "body": []}
-    wire = message_activity(text="@Bob Smith please look", card=card, mentions=[Mention("29:bob", "Bob Smith")]).serialize()
+    bob = Mention("29:bob", "Bob Smith")
+    wire = message_activity(text="@Bob Smith please look", card=card, mentions=[bob]).serialize()
 
     assert wire["attachments"] == [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]
     assert wire["entities"] == [{"type": "mention", "text": "<at>Bob Smith</at>",
@@ -181,7 +182,8 @@ def test_invoke_answers_follow_universal_actions():
     assert invoke_body(CardActionResult(card=card)) == {
         "statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card}  # fmt: skip
     assert invoke_body(CardActionResult(refused="Only the owner can.")) == {
-        "statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": "Only the owner can."}  # fmt: skip
+        "statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+        "value": "Only the owner can."}  # fmt: skip
 
 
 def test_a_chat_user_carries_the_email_it_was_given():

@@ -15,6 +15,7 @@ from tests.teams.conftest import teams_message
 CHANNEL = "19:6848757105754c8981c67612732d9aa7@thread.tacv2"
 THREAD_ROOT = "1759881511856"
 MESSAGE_ID = "1759944781430"
+MENTION = "teams-message-channel-mention.json"
 
 
 async def test_a_personal_message_is_answered_in_the_chat_without_any_token(local_bot, connector):
@@ -43,9 +44,10 @@ async def test_every_activity_keeps_the_conversation_reference_current(local_bot
 
 async def test_a_channel_mention_is_answered_in_its_thread_mentioning_the_person_on_duty(local_bot, connector):
     bob = connector.add_person("bob@example.com", "Bob Smith")
-    local_bot.chat.answer = lambda turn: [Reply(text="@Bob Smith is on duty", mentions=(Mention(bob.teams_id, bob.name),))]
+    on_duty = Mention(bob.teams_id, bob.name)
+    local_bot.chat.answer = lambda turn: [Reply(text="@Bob Smith is on duty", mentions=(on_duty,))]
 
-    status, _ = await connector.send_to_bot(local_bot.url, connector.from_reference("teams-message-channel-mention.json"))
+    status, _ = await connector.send_to_bot(local_bot.url, connector.from_reference(MENTION))
 
     assert status == 200
     [turn] = local_bot.chat.turns
@@ -62,7 +64,7 @@ async def test_a_channel_mention_is_answered_in_its_thread_mentioning_the_person
 
 async def test_a_mentioned_colleague_arrives_with_their_email(local_bot, connector):
     bob = connector.add_person("bob@example.com", "Bob Smith")
-    activity = connector.from_reference("teams-message-channel-mention.json",
+    activity = connector.from_reference(MENTION,
                                         text="<at>ridotest</at> swap fri with <at>Bob Smith</at>")  # fmt: skip
     activity["entities"].append({"type": "mention", "text": "<at>Bob Smith</at>",
                                  "mentioned": {"id": bob.teams_id, "name": "Bob Smith"}})  # fmt: skip
@@ -77,7 +79,7 @@ async def test_a_mentioned_colleague_arrives_with_their_email(local_bot, connect
 async def test_a_reply_outside_the_thread_starts_a_new_post_in_the_channel(local_bot, connector):
     local_bot.chat.answer = lambda turn: [Reply(text="handover", in_thread=False)]
 
-    await connector.send_to_bot(local_bot.url, connector.from_reference("teams-message-channel-mention.json"))
+    await connector.send_to_bot(local_bot.url, connector.from_reference(MENTION))
 
     [sent] = connector.messages()
     assert (sent.conversation_id, sent.activity_id) == (CHANNEL, None)

@@ -81,8 +81,9 @@ class Teams:
                     where: Place = OPS) -> dict[str, Any]:  # fmt: skip
         """Press the button `title` of the card in a message the bot sent; the invoke's answer."""
         [button] = [a for a in actions(cards(on.body)[0]) if a["title"] == title]
-        activity = invoke_activity(button, dict(inputs or {}), place=where, sender=who, service_url=self.connector.url,
-                                   zone=ZONE, card_message_id=on.created_id, conversation_id=on.conversation_id)  # fmt: skip
+        activity = invoke_activity(button, dict(inputs or {}), place=where, sender=who,
+                                   service_url=self.connector.url, zone=ZONE, card_message_id=on.created_id,
+                                   conversation_id=on.conversation_id)  # fmt: skip
         return await self._send(activity)
 
     async def delivered(self, predicate: Callable[[list[Recorded]], bool]) -> None:
