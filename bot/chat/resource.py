@@ -16,7 +16,6 @@ from aiohttp import web
 from bot.appkeys import ACTION_ROUTER, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, STORE, TEAMS_ROSTER
 from bot.chat.context import Collaborators
 from bot.chat.service import ChatService
-from bot.storage.outbox import engine_of
 from bot.storage.teams import TeamsStore
 
 
@@ -48,7 +47,7 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
         chats=app.get(TEAMS_ROSTER),
         tags=TagWarnings(sync) if sync is not None else None,
     )
-    service = ChatService(store, TeamsStore(engine_of(store), clock=clock), app[OUTBOX], clock, collaborators)
+    service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)
     app[CHAT_HANDLER] = service
     service.register_actions(app[ACTION_ROUTER])
     yield

@@ -30,7 +30,6 @@ from bot.conversations import (
     Reply,
 )
 from bot.storage import Store
-from bot.storage.database import build_engine, parse_database_url
 from bot.storage.teams import TeamsStore
 from shared.rotation import Rotation, Secondary, SecondaryKind, ShiftLength
 from tests.storage.conftest import FakeClock
@@ -185,16 +184,14 @@ async def world(sqlite_url: str, clock: FakeClock) -> AsyncIterator[World]:
 @asynccontextmanager
 async def opened_world(url: str, clock: FakeClock, collaborators: Collaborators | None = None) -> AsyncIterator[World]:
     store = await Store.open(url, clock=clock)
-    engine = build_engine(parse_database_url(url))
     try:
-        teams = TeamsStore(engine, clock=clock)
+        teams = TeamsStore(store.engine, clock=clock)
         outbox = OutboxRecorder()
         service = ChatService(store, teams, outbox, clock, collaborators)
         router = ActionRouter()
         service.register_actions(router)
         yield World(service, store, teams, outbox, clock, router)
     finally:
-        await engine.dispose()
         await store.close()
 
 

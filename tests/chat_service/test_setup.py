@@ -91,7 +91,7 @@ async def test_a_picked_person_rota_does_not_know_is_named_in_the_form(team: Wor
 
 async def test_editing_a_rotation_needs_its_owner_and_keeps_the_order_running(team: World):
     edit = {**FORM, "name": "data-platform", "editing": "data-platform", "members": f"{ALICE.email},{BOB.email}",
-            "shift_unit": "w", "handoff_day": "monday", "handoff_time": "12:00", "timezone": "Europe/Paris"}  # fmt: skip
+            "shift_unit": "w", "handoff_time": "12:00", "timezone": "Europe/Paris"}  # fmt: skip
     form = await setup_form(team)
 
     refused = await team.presses(BOB, form, "Create rotation", where=BOB.chat, inputs=edit)

@@ -10,7 +10,6 @@ import pytest
 
 from bot.conversations import ConversationKind
 from bot.storage import Conflict, NotFound, Person, Store
-from bot.storage.database import build_engine, parse_database_url
 from bot.storage.teams import BacklogState, CardPlace, MentionState, NewMention, RoutedCard, TeamsStore
 from shared.rotation import Override, Secondary, TimeOff, ValidationError
 from tests.chat_service.conftest import ALICE, BOB, DATA, ML, NOW, data_platform, utc
@@ -23,11 +22,9 @@ ACTOR = "teams:alice@example.com"
 async def stores(database_url: str) -> AsyncIterator[tuple[Store, TeamsStore, FakeClock]]:
     clock = FakeClock(NOW)
     store = await Store.open(database_url, clock=clock)
-    engine = build_engine(parse_database_url(database_url))
     try:
-        yield store, TeamsStore(engine, clock=clock), clock
+        yield store, TeamsStore(store.engine, clock=clock), clock
     finally:
-        await engine.dispose()
         await store.close()
 
 

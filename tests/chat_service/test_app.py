@@ -1,0 +1,26 @@
+"""The chat service inside the running application: it answers the Teams boundary and takes
+its buttons."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.appkeys import ACTION_ROUTER, CHAT_HANDLER
+from bot.chat.service import ChatService
+from bot.conversations import CardAction
+from bot.settings import Settings
+from tests.chat_service.conftest import ALICE, NOW, texts
+
+
+async def test_the_app_answers_chat_and_buttons_through_the_chat_service(sqlite_url):
+    app = create_app(Settings(database_url=sqlite_url, port=0), clock=lambda: NOW)
+    async with TestClient(TestServer(app)):
+        handler = app[CHAT_HANDLER]
+        welcome = await handler.on_installed(ALICE.chat, ALICE.user())
+        pressed = CardAction(verb="mention.take", data={"routed": "7"}, user=ALICE.user(), conversation=ALICE.chat)
+        refused = await app[ACTION_ROUTER].dispatch(pressed)
+
+    assert isinstance(handler, ChatService)
+    assert "Hi, I'm Rota" in texts(welcome)
+    assert refused.refused is not None and "can't find that question" in refused.refused
