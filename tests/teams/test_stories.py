@@ -29,6 +29,7 @@ from bot.chatclient import (
 from bot.settings import Settings
 from tests.cards.reading import actions, shown
 from tests.fakes.connector import FakeConnector, Recorded, cards
+from tests.render.fixtures import ARTIFACTS
 from tests.storage.conftest import FakeClock
 
 #: A Friday; the rotation set up below hands off on Mondays at 12:00 in Paris.
@@ -128,13 +129,15 @@ async def test_the_app_added_to_a_channel_says_how_to_bind_it(team, connector):
     assert [a["title"] for a in actions(cards(welcome.body)[0])] == ["Set up a rotation"]
 
 
-async def test_who_names_the_person_on_duty_until_the_handoff(team):
+async def test_who_names_the_person_on_duty_until_the_handoff(team, render_card_png):
     [answer] = await team.say(BOB, "who")
 
     text = card_text(answer)
     assert "Alice Martin" in text
     assert "Until: Mon 12:00 (in 3 days)" in text
     assert "Secondary: Bob Smith" in text
+    drawn = render_card_png(cards(answer.body)[0], ARTIFACTS / "who-from-the-service.png")
+    assert "Alice Martin" in drawn.text
 
 
 def routed(sent: list[Recorded]) -> bool:
