@@ -1,6 +1,6 @@
 """The chat service as a resource of the application.
 
-Started after the outbox and the tag sync, whose parts it uses: it becomes the Teams
+Started after the outbox, the tag sync and the alerts service, whose parts it uses: it becomes the Teams
 boundary's `CHAT_HANDLER` and takes the `mention.` and `rotation.` buttons. Parts that are
 not there (no roster without Teams credentials, no tag sync without Graph) are simply
 left out, and the commands that need them say so.
@@ -13,7 +13,8 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.appkeys import ACTION_ROUTER, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, STORE, TEAMS_ROSTER
+from bot.appkeys import ACTION_ROUTER, ALERTS, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, STORE, TEAMS_ROSTER
+from bot.chat.alerts_bridge import AlertsInChat
 from bot.chat.context import Collaborators
 from bot.chat.service import ChatService
 from bot.storage.teams import TeamsStore
@@ -43,7 +44,9 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE]
     clock = app[CLOCK]
     sync = app.get(GRAPH_TAGS)
+    alerts = app.get(ALERTS)
     collaborators = Collaborators(
+        alerts=AlertsInChat(alerts) if alerts is not None else None,
         chats=app.get(TEAMS_ROSTER),
         tags=TagWarnings(sync) if sync is not None else None,
     )

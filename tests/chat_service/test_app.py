@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.appkeys import ACTION_ROUTER, CHAT_HANDLER
 from bot.chat.service import ChatService
-from bot.conversations import CardAction
+from bot.conversations import CardAction, ChatTurn
 from bot.settings import Settings
 from tests.chat_service.conftest import ALICE, NOW, texts
 
@@ -24,3 +24,12 @@ async def test_the_app_answers_chat_and_buttons_through_the_chat_service(sqlite_
     assert isinstance(handler, ChatService)
     assert "Hi, I'm Rota" in texts(welcome)
     assert refused.refused is not None and "can't find that question" in refused.refused
+
+
+async def test_ack_in_chat_goes_to_the_alerts_service(sqlite_url):
+    app = create_app(Settings(database_url=sqlite_url, port=0), clock=lambda: NOW)
+    async with TestClient(TestServer(app)):
+        turn = ChatTurn(user=ALICE.user(), conversation=ALICE.chat, text="ack 7")
+        [reply] = await app[CHAT_HANDLER].on_turn(turn)
+
+    assert reply.text == "I can't find alert 7."
