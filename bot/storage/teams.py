@@ -97,11 +97,10 @@ class ChannelBinding:
 
 
 @dataclass(frozen=True)
-class RoutedMention:
-    """A question for the person on duty. `asker` is an email, or a display name for
-    someone Rota has no email for; `assigned` is None when nobody was on duty."""
+class NewMention:
+    """A question to route: `asker` is an email, or a display name for someone Rota has no
+    email for; `assigned` is the person on duty, None when nobody was."""
 
-    id: int
     rotation: str
     conversation_key: str
     message_id: str | None
@@ -110,26 +109,19 @@ class RoutedMention:
     asker: str
     asked_at: datetime
     assigned: str | None
+
+
+@dataclass(frozen=True)
+class RoutedMention(NewMention):
+    """A routed question as stored, and what became of it."""
+
+    id: int
     state: MentionState
     passed_by: str | None = None
     passed_to: str | None = None
     passed_at: datetime | None = None
     taken_by: str | None = None
     taken_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class NewMention:
-    """What the chat service knows when it routes a question."""
-
-    rotation: str
-    conversation_key: str
-    message_id: str | None
-    message_link: str | None
-    text: str
-    asker: str
-    asked_at: datetime
-    assigned: str | None
 
 
 @dataclass(frozen=True)
