@@ -26,7 +26,7 @@ system-packages:
 	@bash scripts/system-packages.sh
 
 test: $(STAMP) system-packages
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/benchmarks
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests --ignore=tests/benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks
