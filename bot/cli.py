@@ -19,9 +19,12 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.alerts.model import IntegrationKind
 from bot.rotafile import RotafileError, apply_plan, current_rotations, export_rotations, load_rotafile, plan_changes
+from bot.rotafile import current_duties
 from bot.settings import DEFAULT_DATABASE_URL, Settings
 from bot.storage import Conflict, NotFound, Store
+from bot.storage.alerts import AlertStore
 from shared.oncall import OnCall, Segment, on_call, shifts
 from shared.rotation import Rotation, SecondaryKind, ValidationError
 
@@ -108,7 +111,7 @@ def apply(ctx: click.Context, file: Any, dry_run: bool) -> None:
         raise click.ClickException(f"{file.name}: {exc}") from exc
 
     async def work(store: Store) -> list[str]:
-        plan = plan_changes(desired, await current_rotations(store))
+        plan = plan_changes(desired, await current_rotations(store), await current_duties(store))
         if not dry_run:
             await apply_plan(store, plan, _actor())
         return plan.lines
@@ -129,12 +132,13 @@ def apply(ctx: click.Context, file: Any, dry_run: bool) -> None:
 def export(ctx: click.Context, names: tuple[str, ...], output: str | None) -> None:
     """Write the rotations (all, or NAMES) in the format `rota apply` reads."""
 
-    async def work(store: Store) -> list[Rotation]:
+    async def work(store: Store) -> tuple[list[Rotation], dict]:
+        duties = await current_duties(store)
         if names:
-            return [await store.get_rotation(name) for name in names]
-        return await store.list_rotations()
+            return [await store.get_rotation(name) for name in names], duties
+        return await store.list_rotations(), duties
 
-    text = export_rotations(_with_store(ctx, work))
+    text = export_rotations(*_with_store(ctx, work))
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -257,6 +261,52 @@ def manifest_build(app_id: str, host: str, out: Path, app_version: str | None) -
         raise click.ClickException(str(exc)) from exc
     write_zip(package, out)
     click.echo(f"wrote {out} (manifest {package.manifest['version']} for {package.manifest['validDomains'][0]})")
+
+
+# --- alert integrations ---------------------------------------------------------------------------
+
+
+@cli.group()
+def integration() -> None:
+    """Webhooks that monitoring posts alerts to (stored hashed; the secret is shown once)."""
+
+
+@integration.command("add")
+@click.argument("rotation")
+@click.option("--kind", required=True, type=click.Choice([kind.value for kind in IntegrationKind]),
+              help="How the webhook's body is read.")
+@click.option("--name", default=None, help="What it is for, unique in the rotation (default: the kind).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "url", "secret"}.')
+@click.pass_context
+def integration_add(ctx: click.Context, rotation: str, kind: str, name: str | None, as_json: bool) -> None:
+    """Create a webhook for ROTATION and print its URL and secret."""
+    created, secret = _with_store(ctx, lambda store: AlertStore(store.engine).create_integration(
+        rotation, IntegrationKind(kind), name or kind, _actor()))
+    url = created.url(_public_url())
+    if as_json:
+        click.echo(json.dumps({"id": created.id, "url": url, "secret": secret}))
+        return
+    click.echo(f"created {kind} integration {created.name!r} for {rotation}; keep the secret, it is not shown again:")
+    click.echo(f"url: {url}")
+    click.echo(secret)
+
+
+@integration.command("list")
+@click.argument("rotation", required=False)
+@click.pass_context
+def integration_list(ctx: click.Context, rotation: str | None) -> None:
+    """List the webhooks (of ROTATION, or all), never their secrets."""
+    base = _public_url()
+    for i in _with_store(ctx, lambda store: AlertStore(store.engine).list_integrations(rotation)):
+        click.echo(f"{i.id}  {i.rotation}  {i.kind.value}  {i.name}  {i.url(base)}  created {i.created:%Y-%m-%d}")
+
+
+def _public_url() -> str:
+    """The address sources reach the service at (ROTA_PUBLIC_URL, else host and port)."""
+    try:
+        return Settings.from_env(os.environ).base_url
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -27,10 +27,6 @@ V1 = "/api/v1"
 ROTATION = f"{V1}/rotations/{{name}}"
 
 
-def webhook_url(base_url: str, integration_id: int) -> str:
-    return f"{base_url.rstrip('/')}/api/alerts/{integration_id}"
-
-
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,7 +52,7 @@ class IntegrationOut(_Reply):
     @classmethod
     def of(cls, integration: Integration, base_url: str, **extra: Any) -> IntegrationOut:
         return cls(id=integration.id, rotation=integration.rotation, kind=integration.kind, name=integration.name,
-                   url=webhook_url(base_url, integration.id), created=integration.created, **extra)
+                   url=integration.url(base_url), created=integration.created, **extra)
 
 
 class IntegrationCreated(IntegrationOut):

@@ -54,6 +54,10 @@ class Integration:
     name: str
     created: datetime
 
+    def url(self, base_url: str) -> str:
+        """Where the source posts, under the service's public address."""
+        return f"{base_url.rstrip('/')}/api/alerts/{self.id}"
+
 
 @dataclass(frozen=True)
 class StoredAlert:
@@ -133,7 +137,7 @@ def _digest(secret: str) -> str:
 
 
 class AlertStore:
-    """Create with `AlertStore(engine_of(store))`: the open store's engine, already migrated."""
+    """Create with `AlertStore(store.engine)`: the open store's engine, already migrated."""
 
     def __init__(self, engine: AsyncEngine, clock: Clock = utc_now) -> None:
         self._clock = clock

@@ -27,7 +27,6 @@ from bot.conversations import ConversationKind, ConversationRecord, Delivered, D
 from bot.outbox import Backoff, Outbox, OutboxStore, OutboxWorker
 from bot.storage import Person, Store
 from bot.storage.alerts import AlertStore, Integration
-from bot.storage.outbox import engine_of
 from bot.storage.teams import TeamsStore
 from shared.rotation import Rotation, Secondary, SecondaryKind, ShiftLength
 from tests.storage.conftest import FakeClock
@@ -154,7 +153,7 @@ async def seed(store: Store, teams: TeamsStore) -> None:
 async def start_rig(url: str, clock: FakeClock, sender: RecordingSender, *, seeded: bool = False) -> Rig:
     """A service on the database at `url` (seeded with the team unless it already is)."""
     store = await Store.open(url, clock=clock)
-    engine = engine_of(store)
+    engine = store.engine
     teams = TeamsStore(engine, clock=clock)
     alerts = AlertStore(engine, clock)
     if not seeded:
@@ -179,11 +178,24 @@ def sender() -> RecordingSender:
     return RecordingSender()
 
 
-@pytest.fixture
-async def rig(database_url: str, clock: FakeClock, sender: RecordingSender) -> AsyncIterator[Rig]:
-    started = await start_rig(database_url, clock, sender)
+async def running_rig(url: str, clock: FakeClock, sender: RecordingSender) -> AsyncIterator[Rig]:
+    started = await start_rig(url, clock, sender)
     try:
         yield started
     finally:
         await started.service.settle()
         await started.store.close()
+
+
+@pytest.fixture
+async def rig(sqlite_url: str, clock: FakeClock, sender: RecordingSender) -> AsyncIterator[Rig]:
+    """On SQLite: the behaviour tests; the storage-sensitive ones take `both_rig`."""
+    async for started in running_rig(sqlite_url, clock, sender):
+        yield started
+
+
+@pytest.fixture
+async def both_rig(database_url: str, clock: FakeClock, sender: RecordingSender) -> AsyncIterator[Rig]:
+    """Once on SQLite and once on PostgreSQL."""
+    async for started in running_rig(database_url, clock, sender):
+        yield started

@@ -23,7 +23,8 @@ async def test_a_new_alert_is_a_card_for_the_primary_and_one_in_the_channel(rig:
         (EventKind.CREATED, "from alertmanager"), (EventKind.NOTIFIED, "the primary, Alice Martin")]
 
 
-async def test_a_repeat_is_one_alert_whose_cards_are_updated_in_place(rig: Rig):
+async def test_a_repeat_is_one_alert_whose_cards_are_updated_in_place(both_rig: Rig):
+    rig = both_rig
     [first] = await rig.fire(notice())
     rig.clock.advance(timedelta(minutes=2))
     [again] = await rig.fire(notice())
@@ -36,7 +37,8 @@ async def test_a_repeat_is_one_alert_whose_cards_are_updated_in_place(rig: Rig):
         rig.sender.posts(ALICE_CHAT)[0].activity_id, rig.sender.posts(CHANNEL)[0].activity_id}
 
 
-async def test_the_sources_resolution_updates_every_copy_and_drops_the_buttons(rig: Rig):
+async def test_the_sources_resolution_updates_every_copy_and_drops_the_buttons(both_rig: Rig):
+    rig = both_rig
     [fired] = await rig.fire(notice())
     rig.clock.advance(timedelta(minutes=7))
     await rig.fire(notice(status=SourceStatus.RESOLVED))

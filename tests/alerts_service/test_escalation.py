@@ -52,7 +52,9 @@ async def test_an_acknowledged_alert_stops_escalating(rig: Rig):
     assert await rig.service.next_due(rig.clock()) is None
 
 
-async def test_a_restart_mid_escalation_carries_on_and_sends_nothing_twice(rig: Rig, database_url, clock, sender):
+async def test_a_restart_mid_escalation_carries_on_and_sends_nothing_twice(both_rig: Rig, database_url, clock,
+                                                                          sender):
+    rig = both_rig
     [fired] = await rig.fire(notice())
     rig.clock.advance(timedelta(minutes=5))
     await rig.store.close()  # the service dies without running its timers or background work
@@ -71,7 +73,8 @@ async def test_a_restart_mid_escalation_carries_on_and_sends_nothing_twice(rig: 
     assert len(sender.keys()) == len(set(sender.keys()))
 
 
-async def test_at_night_a_warning_waits_for_the_morning_digest(rig: Rig, database_url, clock, sender):
+async def test_at_night_a_warning_waits_for_the_morning_digest(both_rig: Rig, database_url, clock, sender):
+    rig = both_rig
     await rig.alerts.set_settings(ROTATION, OFFICE, ACTOR)
     clock.now = NIGHT
     [drift] = await rig.fire(notice("drift", severity=Severity.WARNING, title="Feature drift on churn model"))
