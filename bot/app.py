@@ -21,6 +21,7 @@ from bot.api.errors import error_middleware
 from bot.alerts.context import add_alert_routes, alerts_context
 from bot.api.routes import add_routes
 from bot.appkeys import ACTION_ROUTER, CLOCK, SETTINGS, STORE
+from bot.auth.entra import entra_context
 from bot.chat.resource import chat_context
 from bot.conversations import ActionRouter
 from bot.graph.context import graph_context
@@ -28,6 +29,7 @@ from bot.outbox.context import outbox_context
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.store import utc_now
+from bot.tab.pages import add_routes as add_tab_routes
 from bot.teams.endpoint import add_routes as add_teams_routes
 from bot.teams.endpoint import teams_context
 from bot.timers.context import timers_context
@@ -49,13 +51,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_routes(app)
     add_teams_routes(app)
     add_alert_routes(app)
+    add_tab_routes(app)
     return app
 
 
 def resource_contexts() -> list[ResourceContext]:
     """Every resource of the service, in dependency order."""
     return [store_context, teams_context, timers_context, outbox_context, graph_context, alerts_context,
-            chat_context]
+            chat_context, entra_context]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

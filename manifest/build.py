@@ -175,7 +175,8 @@ def build_package(app_id: str, host: str, app_version: str | None = None, icons:
     manifest = build_manifest(check_app_id(app_id), check_host(host), check_version(app_version or default_version()))
     problems = schema_problems(manifest)
     if problems:
-        raise ManifestError("the manifest does not validate against the Teams schema v1.29:\n  " + "\n  ".join(problems))
+        listed = "\n  ".join(problems)
+        raise ManifestError(f"the manifest does not validate against the Teams schema v1.29:\n  {listed}")
     color, outline = (icons / COLOR_FILE).read_bytes(), (icons / OUTLINE_FILE).read_bytes()
     try:
         check_color(color)

@@ -225,3 +225,14 @@ def _save_preview(color: Image.Image, outline: Image.Image, path: Path) -> None:
         preview.alpha_composite(panel, (0, row * 224))
     path.parent.mkdir(parents=True, exist_ok=True)
     preview.save(path)
+
+
+def test_what_the_schema_refuses_is_not_built(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import manifest.build as build
+
+    template = json.loads(build.TEMPLATE.read_text())
+    template["name"]["short"] = "Rota, the on-call and duty rotation bot"
+    monkeypatch.setattr(build, "_template", lambda: template)
+
+    with pytest.raises(ManifestError, match="name/short: .* is too long"):
+        build_package(APP_ID, HOST, "1.0.0")

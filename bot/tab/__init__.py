@@ -1,0 +1,7 @@
+"""The Schedule tab: a page the service serves at `/tab/`, inside Teams or in a browser.
+
+Inside Teams the page signs the viewer in with Teams single sign-on (an Entra ID token the
+service checks, `bot/auth/entra.py`); in a browser it uses an API token. Either way it
+reads one JSON answer (`GET /api/v1/schedule`) and changes rotations through
+`POST /api/v1/schedule/{name}/overrides|time-off`, which accept both kinds of credential.
+"""
