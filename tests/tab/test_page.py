@@ -175,3 +175,15 @@ def _who(service: LiveService, rotation: str, at: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["--database-url", service.database_url, "who", rotation, "--at", at, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
+
+
+def test_outside_teams_the_teams_pages_say_so_and_offer_a_token(browser: TabBrowser,
+                                                                live_service: LiveService) -> None:  # fmt: skip
+    config = browser("open", url=f"{live_service.base_url}/tab/config", now=NOW.isoformat(), **DESKTOP)
+    assert config["state"] == "error"
+    assert "This page is for Teams" in browser("text", selector="#status")[0]
+
+    tab = browser("open", url=f"{live_service.base_url}/tab/schedule?inTeams=1", now=NOW.isoformat(), **DESKTOP)
+    assert tab["state"] == "signin"
+    assert "Could not sign in through Teams" in browser("text", selector="#status")[0]
+    assert browser("visible", selector="#signin")
