@@ -27,6 +27,7 @@ from bot.conversations import ActionRouter
 from bot.graph.context import graph_context
 from bot.outbox.context import outbox_context
 from bot.settings import Settings
+from bot.shifts.context import add_shift_routes, shifts_context
 from bot.storage import Store
 from bot.storage.store import utc_now
 from bot.tab.pages import add_routes as add_tab_routes
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_routes(app)
     add_teams_routes(app)
     add_alert_routes(app)
+    add_shift_routes(app)
     add_tab_routes(app)
     return app
 
@@ -58,7 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
 def resource_contexts() -> list[ResourceContext]:
     """Every resource of the service, in dependency order."""
     return [store_context, teams_context, timers_context, outbox_context, graph_context, alerts_context,
-            chat_context, entra_context]
+            shifts_context, chat_context, entra_context]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.graph.sync import TagSync
     from bot.outbox import Outbox, OutboxWorker
     from bot.timers import TimerService
+    from bot.shifts.services import Services as ShiftServices
 
 #: What the service was started with.
 SETTINGS = web.AppKey("settings", Settings)
@@ -54,6 +55,8 @@ TIMERS: web.AppKey[TimerService] = web.AppKey("timers")
 GRAPH_TAGS: web.AppKey[TagSync | None] = web.AppKey("graph_tags")
 #: Checks Entra ID user tokens (the tab's Teams sign-in); absent in local mode.
 ENTRA: web.AppKey[EntraValidator] = web.AppKey("entra")
+#: The shift lifecycle (handovers, routine duties, reminders, post-mortems, reports).
+SHIFTS: web.AppKey[ShiftServices] = web.AppKey("shifts")
 
 #: The API token the request authenticated with.
 TOKEN = web.RequestKey("token", Token)

@@ -10,6 +10,8 @@ Semantics of `rota apply`:
 * `overrides:` and `time_off:` are managed only when the key is present: a rotation
   without the key keeps the overrides people added through chat or the API, while
   `overrides: []` removes them all;
+* `routine_duties:` (lines such as `weekdays 16:00 Rollout: item; item`) is managed the
+  same way: present, it replaces the rotation's duties; absent, they are left alone;
 * applying the same file twice changes nothing.
 """
 
@@ -22,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.shifts.routine import RoutineDuty
 from bot.storage import NotFound, Store
+from bot.storage.shifts import ShiftStore
 from shared.rotation import (
     Override,
     Rotation,
@@ -38,7 +42,8 @@ from shared.rotation import (
     validate_name,
 )
 
-ROTATION_KEYS = {"name", "timezone", "shift", "handoff", "members", "secondary", "overrides", "time_off"}
+ROTATION_KEYS = {"name", "timezone", "shift", "handoff", "members", "secondary", "overrides", "time_off",
+                 "routine_duties"}
 SPAN_KEYS = {"person", "start", "end"}
 
 
@@ -53,6 +58,7 @@ class Desired:
     rotation: Rotation
     overrides: tuple[Override, ...] | None
     time_off: tuple[TimeOff, ...] | None
+    duties: tuple[RoutineDuty, ...] | None = None
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Plan:
     remove_overrides: list[tuple[str, Override]] = field(default_factory=list)
     add_time_off: list[tuple[str, TimeOff]] = field(default_factory=list)
     remove_time_off: list[tuple[str, TimeOff]] = field(default_factory=list)
+    set_duties: list[tuple[str, tuple[RoutineDuty, ...]]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -122,9 +129,10 @@ def _read_rotation(entry: Any, position: int) -> Desired:
         )
         overrides = _read_spans(entry, "overrides", zone, Override)
         time_off = _read_spans(entry, "time_off", zone, TimeOff)
+        duties = _read_duties(entry)
     except ValidationError as exc:
         raise RotafileError(f"{where}: {exc.field}: {exc.message}") from exc
-    return Desired(rotation, overrides, time_off)
+    return Desired(rotation, overrides, time_off, duties)
 
 
 def _as_text(value: Any) -> Any:
@@ -148,11 +156,24 @@ def _read_spans(entry: dict, key: str, zone: ZoneInfo, kind: type) -> tuple | No
     return tuple(result)
 
 
+def _read_duties(entry: dict) -> tuple[RoutineDuty, ...] | None:
+    """`routine_duties:` as lines in the chat's grammar (`thu 18:00 Pre-prod push: item; item`)."""
+    if "routine_duties" not in entry:
+        return None
+    lines = entry["routine_duties"] or []
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ValidationError("routine_duties", "must be a list of lines such as 'weekdays 16:00 Rollout: item; item'")
+    return tuple(RoutineDuty.parse(line) for line in lines)
+
+
 # --- planning (pure) ---------------------------------------------------------------------
 
 
-def plan_changes(desired: list[Desired], current: dict[str, Rotation]) -> Plan:
-    """Compare the file with the stored rotations and list what must change."""
+def plan_changes(
+    desired: list[Desired], current: dict[str, Rotation], duties: dict[str, list[RoutineDuty]] | None = None
+) -> Plan:
+    """Compare the file with the stored rotations (and their routine `duties`) and list
+    what must change."""
     plan = Plan()
     known = set(current)
     for item in desired:
@@ -173,6 +194,7 @@ def plan_changes(desired: list[Desired], current: dict[str, Rotation]) -> Plan:
         known.add(want.name)
         _plan_spans(plan, item, have, "overrides", zone=want.zone)
         _plan_spans(plan, item, have, "time_off", zone=want.zone)
+        _plan_duties(plan, item, (duties or {}).get(want.name, []))
     _check_secondaries_exist(desired, set(current))
     return plan
 
@@ -237,6 +259,14 @@ def _plan_spans(plan: Plan, item: Desired, have: Rotation | None, kind: str, zon
             plan.lines.append(f"+ {label} {name}: {_describe(span, zone)}")
 
 
+def _plan_duties(plan: Plan, item: Desired, stored: list[RoutineDuty]) -> None:
+    if item.duties is None or [d.line() for d in item.duties] == [d.line() for d in stored]:
+        return
+    plan.set_duties.append((item.rotation.name, item.duties))
+    plan.lines.append(f"~ routine duties {item.rotation.name}: {len(stored)} -> {len(item.duties)} "
+                      f"({'; '.join(d.schedule.describe() + ' ' + d.title for d in item.duties) or 'none'})")
+
+
 def _describe(span: Override | TimeOff, zone: ZoneInfo) -> str:
     start = format_local(span.start.astimezone(zone).replace(tzinfo=None))
     end = format_local(span.end.astimezone(zone).replace(tzinfo=None))
@@ -248,6 +278,11 @@ def _describe(span: Override | TimeOff, zone: ZoneInfo) -> str:
 
 async def current_rotations(store: Store) -> dict[str, Rotation]:
     return {r.name: r for r in await store.list_rotations()}
+
+
+async def current_duties(store: Store) -> dict[str, list[RoutineDuty]]:
+    """Every rotation's routine duties, for `plan_changes` and `export_rotations`."""
+    return await ShiftStore(store.engine).all_duties()
 
 
 async def apply_plan(store: Store, plan: Plan, actor: str) -> None:
@@ -267,6 +302,8 @@ async def apply_plan(store: Store, plan: Plan, actor: str) -> None:
         await store.add_override(name, override, actor)
     for name, time_off in plan.add_time_off:
         await store.add_time_off(name, time_off, actor)
+    for name, duties in plan.set_duties:
+        await ShiftStore(store.engine).replace_duties(name, duties, actor)
 
 
 def _span_id(span: Override | TimeOff) -> int:
@@ -283,8 +320,9 @@ async def _delete_quietly(deletion: Any) -> None:
         return
 
 
-def export_rotations(rotations: list[Rotation]) -> str:
-    """The rotations in the file format `load_rotafile` reads back unchanged."""
+def export_rotations(rotations: list[Rotation], duties: dict[str, list[RoutineDuty]] | None = None) -> str:
+    """The rotations (with their routine `duties`, when given) in the file format
+    `load_rotafile` reads back unchanged."""
     entries = []
     for rotation in sorted(rotations, key=lambda r: r.name):
         zone = rotation.zone
@@ -299,6 +337,8 @@ def export_rotations(rotations: list[Rotation]) -> str:
             entry["secondary"] = rotation.secondary.to_text()
         entry["overrides"] = [_export_span(o, zone) for o in sorted(rotation.overrides, key=lambda o: o.created)]
         entry["time_off"] = [_export_span(t, zone) for t in rotation.time_off]
+        if duties is not None:
+            entry["routine_duties"] = [duty.line() for duty in duties.get(rotation.name, [])]
         entries.append(entry)
     return yaml.safe_dump({"rotations": entries}, sort_keys=False, allow_unicode=True, width=100)
 

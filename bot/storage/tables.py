@@ -208,3 +208,4 @@ class AuditRow(Base):
 from bot.storage import outbox_tables  # noqa: E402,F401  (the outbox and tag-sync tables)
 from bot.storage import alerts_tables  # noqa: E402,F401  (integrations, alerts, their cards, alert settings)
 from bot.storage import teams_tables  # noqa: E402,F401  (conversations, bindings, owners, routed mentions, shift records)
+from bot.storage import shifts_tables  # noqa: E402,F401  (routine duties and their runs, handovers, reminders, post-mortems)
