@@ -19,7 +19,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.rotation import Override, Rotation, SecondaryKind, TimeOff, ValidationError, normalize_email
@@ -38,26 +37,13 @@ from bot.storage.convert import (
     time_off_from_row,
 )
 from bot.storage.database import build_engine, migrate, parse_database_url, writer
+from bot.storage.errors import Conflict, NotFound, write_transaction
 from bot.storage.tables import AuditRow, OverrideRow, PersonRow, RotationRow, TimeOffRow, TokenRow
 
 
 #: Row ids are 32-bit integer columns; a larger id cannot exist (and would make
 #: PostgreSQL raise instead of answer "no such row").
 MAX_ROW_ID = 2**31 - 1
-
-
-class NotFound(LookupError):
-    """The named thing does not exist. `kind` is e.g. "rotation", `key` what was asked for."""
-
-    def __init__(self, kind: str, key: object) -> None:
-        super().__init__(f"{kind} {key!r} not found")
-        self.kind = kind
-        self.key = key
-
-
-class Conflict(Exception):
-    """The change would break a rule that involves other stored data (a duplicate name,
-    a rotation still used as another's secondary, a secondary that does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -161,13 +147,9 @@ class Store:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed if the block finishes, rolled back if it raises.
-        A constraint that fails here (two writers racing for one name) is a Conflict."""
-        try:
-            async with self._writers() as session, session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with data stored meanwhile; try again") from exc
+        """One transaction (see `write_transaction`)."""
+        async with write_transaction(self._writers) as session:
+            yield session
 
     # rotations ---------------------------------------------------------------------
     async def list_rotations(self) -> list[Rotation]:

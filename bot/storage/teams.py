@@ -27,13 +27,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.conversations import ConversationKind, ConversationRecord
 from bot.storage import queries
 from bot.storage.convert import rotation_from_row, rotation_view, settings_columns, span_view
 from bot.storage.database import writer
+from bot.storage.errors import write_transaction
 from bot.storage.store import Conflict, NotFound, Person, utc_now
 from bot.storage.tables import OverrideRow, PersonRow, RotationRow, TimeOffRow
 from bot.storage.teams_tables import (
@@ -177,11 +177,8 @@ class TeamsStore:
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
         """One transaction; a constraint that fails here (a race) is a Conflict."""
-        try:
-            async with self._writers() as session, session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with data stored meanwhile; try again") from exc
+        async with write_transaction(self._writers) as session:
+            yield session
 
     # conversations ---------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> ConversationRecord:
