@@ -13,9 +13,11 @@ must go on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -48,6 +50,10 @@ class Notifications(Protocol):
 
 
 class NativeNotifications(Notifications, Protocol):
+    def _open_in_background(self, url: str) -> None:
+        """Clicks arrive on the event loop; opening a browser may block, so it goes to a thread."""
+        asyncio.get_running_loop().run_in_executor(None, self._open_url, url)
+
     async def available(self) -> bool: ...
 
 
@@ -61,6 +67,10 @@ class DesktopNotifications:
         self._alert_icon = Icon(path=alert_icon)
         self._open_url = open_url
 
+    def _open_in_background(self, url: str) -> None:
+        """Clicks arrive on the event loop; opening a browser may block, so it goes to a thread."""
+        asyncio.get_running_loop().run_in_executor(None, self._open_url, url)
+
     async def available(self) -> bool:
         """False where desktop-notifier has only its do-nothing backend (e.g. macOS outside
         an app bundle) or the platform service does not answer."""
@@ -73,7 +83,7 @@ class DesktopNotifications:
     async def show(self, notice: Notice) -> None:
         from desktop_notifier import Button, Urgency
 
-        opener = (lambda: self._open_url(notice.url)) if notice.url else None
+        opener = partial(self._open_in_background, notice.url) if notice.url else None
         await self._notifier.send(
             title=notice.title,
             message=notice.body,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from shared.feed import AlertEvent
 from tests.tray.factories import PARIS, alert, at, feed, shift
 from tests.tray.fake_service import TOKEN, FakeService
+from tests.tray.waiting import WAIT, Changes
 from tray.app import Options, TrayApp
 from tray.auth import Credentials, PairedToken
 from tray.cache import Cache
@@ -20,7 +20,6 @@ from tray.notify import Notice
 from tray.reminders import Lead
 from tray.state import Action, Connection, IconState, MenuEntry, TrayView
 
-WAIT = 5.0
 SHIFT = shift(at("2026-03-10 12:00"), at("2026-03-10 20:00"))
 
 
@@ -32,34 +31,26 @@ class Clock:
         return self.current
 
 
-class Screen:
-    """Records what the tray shows and notifies, and waits for a condition on it."""
+class Screen(Changes):
+    """Records what the tray shows, notifies and opens."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.views: list[TrayView] = []
         self.notices: list[Notice] = []
         self.opened: list[str] = []
-        self._changed = asyncio.Event()
 
     def open(self, url: str) -> None:
         self.opened.append(url)
-        self._changed.set()
+        self.changed()
 
     def show(self, shown: TrayView) -> None:
         self.views.append(shown)
-        self._changed.set()
+        self.changed()
 
     async def notify(self, notice: Notice) -> None:
         self.notices.append(notice)
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], bool]) -> None:
-        async def wait() -> None:
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
-
-        await asyncio.wait_for(wait(), WAIT)
+        self.changed()
 
 
 class Notifications:
@@ -89,6 +80,17 @@ async def service():
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def online(tmp_path, service):
+    """A tray running against the service, connected, on 2 March 2026."""
+    screen = Screen()
+    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
+    task = await started(app)
+    await screen.until(lambda: app.connection is Connection.ONLINE)
+    yield app, screen
+    await finished(app, task)
 
 
 async def started(app: TrayApp) -> asyncio.Task:
@@ -157,10 +159,8 @@ async def test_the_tray_sleeps_until_the_next_reminder_or_change(tmp_path):
     assert app.step() == at("2026-03-10 11:45")
 
 
-async def test_a_new_alert_pops_up_with_a_link_to_its_card(tmp_path, service):
-    screen = Screen()
-    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
-    task = await started(app)
+async def test_a_new_alert_pops_up_with_a_link_to_its_card(online, service):
+    app, screen = online
     await screen.until(lambda: any(n.url for n in screen.notices))
     service.push(AlertEvent(type="alert", data=alert("a-2", title="Disk full")))
     await screen.until(lambda: any(n.title == "Alert for you: Disk full" for n in screen.notices))
@@ -170,18 +170,13 @@ async def test_a_new_alert_pops_up_with_a_link_to_its_card(tmp_path, service):
         True,
         "data-platform · critical",
     )
-    await finished(app, task)
 
 
-async def test_acknowledging_from_the_menu_reaches_the_service_and_empties_the_list(tmp_path, service):
-    screen = Screen()
-    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
-    task = await started(app)
-    await screen.until(lambda: app.connection is Connection.ONLINE)
+async def test_acknowledging_from_the_menu_reaches_the_service_and_empties_the_list(online, service):
+    app, screen = online
     await app.handle(MenuEntry("Acknowledge all 1", Action.ACKNOWLEDGE_ALL))
     assert service.acknowledged == ["a-1"]
     await screen.until(lambda: any(e.text == "Acknowledge my open alerts" for e in screen.views[-1].menu))
-    await finished(app, task)
 
 
 async def test_reminder_times_chosen_in_the_menu_apply_at_once_and_are_remembered(tmp_path):
@@ -198,17 +193,13 @@ async def test_open_teams_opens_the_link(tmp_path):
     assert screen.opened == ["https://teams.microsoft.com/"]
 
 
-async def test_signing_out_forgets_the_token_and_my_shifts(tmp_path, service):
-    screen = Screen()
-    app = make_app(tmp_path, service.url, screen, Clock(at("2026-03-02 09:00")))
-    task = await started(app)
-    await screen.until(lambda: app.connection is Connection.ONLINE)
+async def test_signing_out_forgets_the_token_and_my_shifts(tmp_path, online):
+    app, screen = online
     await app.handle(MenuEntry("Sign out", Action.SIGN_OUT))
     await screen.until(lambda: app.connection is Connection.SIGNED_OUT)
     assert PairedToken(tmp_path).load() is None
     assert Cache(tmp_path).load_feed() is None
     assert screen.views[-1].state is IconState.OFFLINE
-    await finished(app, task)
 
 
 async def test_quit_ends_the_tray(tmp_path):

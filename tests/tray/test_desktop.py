@@ -2,10 +2,11 @@
 daemon, all on a private session bus, against the fake service on loopback.
 
 One scenario, as a person would live it: I pair, the icon appears in the tray (amber: my
-shift starts soon), its menu holds my rotations, my shifts and the actions, an alert
-handed to me pops up with an "Open" action, a reminder pops up within a second of its
-due time, and the icon turns green when the shift starts. Screenshots of the open menu
-and of the notifications are saved under test-artifacts/.
+shift starts soon), an alert handed to me pops up with an "Open" action, the menu opens
+with my rotations, my shifts and the actions, a reminder pops up within a second of its
+due time, and the icon turns green when the shift starts. Clicking the alert opens its
+card; the menu's items work from the keyboard (Open Teams, acknowledging the alert, Quit).
+Screenshots of the alert, the open menu and the reminder are saved under test-artifacts/.
 """
 
 from __future__ import annotations
@@ -305,9 +306,15 @@ def test_rota_tray_on_a_real_desktop(desktop, service, tmp_path):
                            "the alert pop-up")
         assert (popup[0].summary, popup[0].body) == ("Alert for you: Nightly ETL failed", "data-platform · critical")
         assert "Open" in popup[0].actions
+        eventually(lambda: desktop.run("xdotool", "search", "--onlyvisible", "--classname", "Dunst").split(), "dunst to show it")
+        desktop.screenshot().save(ARTIFACTS / "tray-alert.png")
+        desktop.run("dunstctl", "action", "0")
+        assert eventually(lambda: lines(service.opened), "a click on the alert to open its card") == [
+            "https://teams.microsoft.com/l/message/19:abc/1"
+        ]
 
         choose_in_menu(desktop, window, "Down", "Return", screenshot=ARTIFACTS / "tray-menu.png")
-        assert eventually(lambda: lines(service.opened), "Open Teams to open the browser") == [
+        assert eventually(lambda: lines(service.opened)[1:], "Open Teams to open the browser") == [
             "https://teams.microsoft.com/l/team/19:abc"
         ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -13,35 +13,25 @@ from aiohttp import web
 from shared.feed import AlertEvent, AlertState, FeedEvent, PingEvent
 from tests.tray.factories import alert, at, feed, shift
 from tests.tray.fake_service import PAIRING_CODE, TOKEN, FakeService
+from tests.tray.waiting import Changes
 from tray.feed_client import Backoff, FeedClient, SseMessage, Unauthorized, pair, sign_in_options, sse_messages
 from tray.state import Connection
 
-WAIT = 5.0
-
-
-class Recorder:
-    """What the client reported, with a way to wait for a condition on it."""
+class Recorder(Changes):
+    """What the client reported."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.states: list[Connection] = []
         self.events: list = []
-        self._changed = asyncio.Event()
 
     def on_event(self, event) -> None:
         self.events.append(event)
-        self._changed.set()
+        self.changed()
 
     def on_connection(self, state: Connection) -> None:
         self.states.append(state)
-        self._changed.set()
-
-    async def until(self, condition: Callable[[], bool]) -> None:
-        async def wait() -> None:
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
-
-        await asyncio.wait_for(wait(), WAIT)
+        self.changed()
 
 
 @pytest.fixture

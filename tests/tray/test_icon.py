@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -106,3 +107,32 @@ def test_without_a_display_there_is_no_icon_and_no_crash():
     )
     assert result.stdout.strip() == "None"
     assert "no system tray available" in result.stderr
+
+
+def status_notifier_host(bus: str) -> str:
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": bus}
+    code = "from tray.icon import _status_notifier_host; print(_status_notifier_host())"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60).stdout.strip()
+
+
+async def test_appindicator_is_chosen_only_where_a_status_notifier_host_runs(tmp_path):
+    from dbus_fast.aio import MessageBus
+
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", f"--address=unix:path={tmp_path / 'bus'}", "--print-address=1"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        bus = daemon.stdout.readline().strip()
+        assert await asyncio.to_thread(status_notifier_host, bus) == "False"
+        host = await MessageBus(bus_address=bus).connect()
+        await host.request_name("org.kde.StatusNotifierWatcher")
+        assert await asyncio.to_thread(status_notifier_host, bus) == "True"
+        host.disconnect()
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=5)
+
+
+def test_without_a_session_bus_the_xembed_icon_is_chosen():
+    assert status_notifier_host("unix:path=/nonexistent/bus") == "False"
