@@ -8,12 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Element, adaptive_card, column, columns, container, execute, heading, table, table_row, text
-from bot.cards.wording import People, local_time, person, stamp, when, zone_note
+from bot.cards.wording import People, local_time, person, relative, stamp, zone_note
 from bot.shifts.checklist import DutyRun
 from bot.shifts.routine import Occurrence
 from bot.storage.teams import BacklogItem
 
 TICK_VERB = "duty.tick"
+#: Ballot boxes, which every font Teams uses draws (unlike the emoji squares).
+TICKED, UNTICKED = "☑", "☐"
 #: Open backlog items shown to the incoming person: the most urgent few.
 BACKLOG_SHOWN = 3
 
@@ -23,32 +25,33 @@ def checklist_card(*, run: DutyRun, viewer_zone: str, now: datetime, people: Peo
     back from a press is this one, drawn again."""
     zone = ZoneInfo(viewer_zone)
     body: list[Element] = [
-        heading(f"☑️ {run.title}"),
+        heading(f"{TICKED} {run.title}"),
         text(f"{run.rotation} · due {local_time(run.due_at, zone, now)} · for {person(run.person, people)}",
              isSubtle=True, spacing="None"),  # fmt: skip
     ]
-    body.extend(_step(run, index, step, zone, people) for index, step in enumerate(run.steps))
+    body.extend(_step(run, index, step, zone, now, people) for index, step in enumerate(run.steps))
     body.append(_status(run, zone, now))
     body.append(text(f"{zone_note(zone)}. Unticked items are handed over at {stamp(run.closes_at, zone)}.",
                      size="Small", isSubtle=True))  # fmt: skip
     return adaptive_card(body)
 
 
-def _step(run: DutyRun, index: int, step: str, zone: ZoneInfo, people: People | None) -> Element:
+def _step(run: DutyRun, index: int, step: str, zone: ZoneInfo, now: datetime, people: People | None) -> Element:
     tick = run.ticked.get(index)
-    words = [text(f"{'✅' if tick else '⬜'} {step}")]
+    words = [text(f"{TICKED if tick else UNTICKED} {step}")]
     if tick is not None:
-        words.append(text(f"ticked by {person(tick.by, people)} at {tick.at.astimezone(zone):%H:%M}", size="Small",
+        words.append(text(f"ticked by {person(tick.by, people)}, {local_time(tick.at, zone, now)}", size="Small",
                           isSubtle=True, spacing="None"))  # fmt: skip
     data = {"run": run.id, "item": index, "done": tick is None}
     button = execute("Undo" if tick else "Done", TICK_VERB, data, **({} if tick else {"style": "positive"}))
-    return columns(column(words), column([{"type": "ActionSet", "actions": [button]}], width="auto"),
-                   separator=True, spacing="Small", verticalContentAlignment="Center")  # fmt: skip
+    centred = {"verticalContentAlignment": "Center"}
+    return columns(column(words, **centred), column([{"type": "ActionSet", "actions": [button]}], "auto", **centred),
+                   separator=True, spacing="Small")  # fmt: skip
 
 
 def _status(run: DutyRun, zone: ZoneInfo, now: datetime) -> Element:
     if run.done and run.done_at is not None:
-        return text(f"All done at {run.done_at.astimezone(zone):%H:%M}.", color="Good", weight="Bolder")
+        return text(f"All done, {local_time(run.done_at, zone, now)}.", color="Good", weight="Bolder")
     left = len(run.unticked)
     if run.missed(now):
         return text(f"Handed over with {left} left to do.", color="Warning", weight="Bolder")
@@ -72,7 +75,7 @@ def shift_checklist_card(
     zone = ZoneInfo(viewer_zone)
     body: list[Element] = [
         heading(f"Your {rotation} duty: checklist"),
-        text(f"{stamp(start, zone)} → {stamp(end, zone)} (ends {when(end, zone, now)})", isSubtle=True,
+        text(f"{stamp(start, zone)} → {stamp(end, zone)} (ends {relative(end, now)})", isSubtle=True,
              spacing="None"),  # fmt: skip
         text("**Routine duties**", spacing="Medium"),
     ]

@@ -33,8 +33,8 @@ def handover_card(*, handover: Handover, viewer_zone: str, people: People | None
     body.append(facts(_summary(handover), spacing="Medium"))
     body.extend(_section("Handed over", [f"{n.text} ({person(n.author, people)})" for n in handover.notes]))
     body.extend(_section("Alerts still open", [_alert_line(a) for a in handover.alerts.still_open], "Attention"))
-    body.extend(_section("Routine duties missed", [f"{r.title}: {'; '.join(r.unticked)}" for r in handover.missed],
-                         "Warning"))  # fmt: skip
+    missed = [f"{r.title} ({stamp(r.due_at, zone)}): {'; '.join(r.unticked)}" for r in handover.missed]
+    body.extend(_section("Routine duties missed", missed, "Warning"))
     body.extend(_section("Log book", [f"{stamp(r.at, zone)} {r.text} ({person(r.author, people)})"
                                       for r in handover.log]))  # fmt: skip
     body.extend(_section("Backlog closed", [f"{i.number}. {i.title}" for i in handover.closed]))

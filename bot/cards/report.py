@@ -60,7 +60,10 @@ def _row(line: PersonLine, people: People | None) -> Element:
 
 
 def _relative(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:+.0f} %"
+    if value is None:
+        return "–"
+    percent = round(value * 100)
+    return f"{percent:+d}%" if percent else "±0%"
 
 
 def _minutes(value: timedelta | None) -> str:
@@ -71,13 +74,13 @@ def _minutes(value: timedelta | None) -> str:
 
 
 def _fairness(report: Report, people: People | None) -> list[Element]:
-    """A line for each person well above or below the mean, so the card says it outright."""
+    """A line for each person carrying well over the mean, so the card says it outright
+    (those below it are the other side of the same coin)."""
     notes = []
     for line in report.people:
         for value, what in ((line.hours_vs_mean, "hours on duty"), (line.out_of_hours_vs_mean, "night pages")):
-            if value is not None and abs(value) >= UNFAIR:
-                side = "above" if value > 0 else "below"
-                notes.append(f"{person(line.person, people)}: {what} {abs(value) * 100:.0f} % {side} the mean")
+            if value is not None and value >= UNFAIR:
+                notes.append(f"{person(line.person, people)}: {what} {value * 100:.0f} % above the mean")
     if not notes:
         return [text("Duty is shared evenly in this period.", color="Good", spacing="Medium")]
     return [text("**Uneven**", spacing="Medium", color="Warning"), *(text(f"• {n}", spacing="None") for n in notes)]

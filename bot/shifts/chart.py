@@ -37,6 +37,7 @@ def report_chart(report: Report, names: Mapping[str, str] | None = None) -> byte
     _pages(pages_axis, report, spots)
     hours_axis.set_xticks(list(spots), people, rotation=20 if len(people) > 5 else 0)
     hours_axis.set_ylabel("hours on duty")
+    hours_axis.set_ylim(0, max([line.hours for line in report.people] + [1]) * 1.2)
     pages_axis.set_ylabel("pages")
     hours_axis.set_title(f"{report.rotation}: {report.label}", fontsize=11)
     _legend(hours_axis, pages_axis)
@@ -62,6 +63,8 @@ def _pages(axis, report: Report, spots: range) -> None:
 
 
 def _legend(hours_axis, pages_axis) -> None:
+    """One legend for both axes, under the plot, where it hides no bar."""
     handles, labels = hours_axis.get_legend_handles_labels()
     more_handles, more_labels = pages_axis.get_legend_handles_labels()
-    hours_axis.legend(handles + more_handles, labels + more_labels, fontsize=8, loc="upper left", frameon=False)
+    hours_axis.figure.legend(handles + more_handles, labels + more_labels, fontsize=8, loc="outside lower center",
+                             ncols=4, frameon=False)

@@ -26,8 +26,10 @@ from shared.rotation import ValidationError, local_to_utc
 
 MAX_LEAD = timedelta(days=2)
 MAX_LEADS = 4
-#: How far ahead reminders are planned: the longest lead and a day to spare.
+#: How far ahead reminders are planned: the longest lead and a day to spare; planning
+#: again every `REPLAN` then finds every reminder before its time.
 HORIZON = MAX_LEAD + timedelta(days=1)
+REPLAN = HORIZON - MAX_LEAD
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hours?|d|days?)$")
 _EVENING = re.compile(r"^(?:evening|eve|day before)\s+([01]?\d|2[0-3]):([0-5]\d)$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
@@ -141,8 +143,8 @@ class Reminder:
     event_at: datetime
     at: datetime
     lead: Lead
-    shift_start: datetime
-    shift_end: datetime
+    #: When the shift ends (None: beyond the stretch of schedule that was looked at).
+    shift_end: datetime | None
 
     @property
     def key(self) -> str:
@@ -157,19 +159,23 @@ def plan(
     prefs_of: Callable[[str], ReminderPrefs],
     zone_of: Callable[[str], ZoneInfo],
     window: tuple[datetime, datetime],
+    known_until: datetime | None = None,
 ) -> list[Reminder]:
     """Every reminder of the events strictly inside `window` (a stretch cut by the window
-    has no event at the cut), in time order."""
+    has no event at the cut), in time order. `stretches` may reach beyond the window, up
+    to `known_until` (default: its end), so that a reminder can say when the shift ends."""
     start, end = window
+    horizon = known_until or end
     reminders = []
     for stretch in stretches:
         if stretch.person is None:
             continue
         prefs, zone = prefs_of(stretch.person), zone_of(stretch.person)
+        shift_end = stretch.end if stretch.end < horizon else None
         for event, event_at in ((Event.START, stretch.start), (Event.END, stretch.end)):
             if start < event_at < end:
                 reminders.extend(Reminder(rotation, stretch.person, event, event_at, lead.instant(event_at, zone),
-                                          lead, stretch.start, stretch.end)
+                                          lead, shift_end)
                                  for lead in prefs.leads(event))  # fmt: skip
     return sorted(reminders, key=lambda r: (r.at, r.key))
 

@@ -46,7 +46,8 @@ class ReminderSource:
 
     async def next_due(self, now: datetime) -> datetime | None:
         planned = await self._planned(now)
-        return reminders.next_at(planned, await self._services.shifts.settled(r.key for r in planned), now)
+        found = reminders.next_at(planned, await self._services.shifts.settled(r.key for r in planned), now)
+        return min(found or now + reminders.REPLAN, now + reminders.REPLAN)
 
     async def run_due(self, now: datetime) -> None:
         services = self._services
@@ -67,7 +68,8 @@ class ReminderSource:
         services = self._services
         rotations = await services.rotations()
         window = (now, now + reminders.HORIZON)
-        stretches = {name: primary_stretches(rotation, *window, rotations) for name, rotation in rotations.items()}
+        known = {name: now + reminders.HORIZON + 2 * rotation.shift_duration_hint() for name, rotation in rotations.items()}
+        stretches = {name: primary_stretches(rotation, now, known[name], rotations) for name, rotation in rotations.items()}
         people = {s.person for found in stretches.values() for s in found if s.person}
         own = await services.shifts.person_reminders(people)
         defaults = await services.shifts.reminder_defaults()
@@ -83,14 +85,15 @@ class ReminderSource:
             def zone_of(email: str, default_zone: ZoneInfo = default_zone) -> ZoneInfo:
                 return ZoneInfo(zones[email]) if email in zones else default_zone
 
-            planned.extend(reminders.plan(name, found, prefs_of, zone_of, window))
+            planned.extend(reminders.plan(name, found, prefs_of, zone_of, window, known[name]))
         return planned
 
 
 def reminder_text(reminder: Reminder, zone: ZoneInfo, now: datetime) -> str:
     if reminder.event is Event.START:
-        return (f"⏰ Your {reminder.rotation} duty starts {when(reminder.event_at, zone, now)} and runs until "
-                f"{stamp(reminder.shift_end, zone)}. Your checklist comes at the handoff.")  # fmt: skip
+        until = f" and runs until {stamp(reminder.shift_end, zone)}" if reminder.shift_end else ""
+        return (f"⏰ Your {reminder.rotation} duty starts {when(reminder.event_at, zone, now)}{until}. "
+                "Your checklist comes at the handoff.")  # fmt: skip
     return (f"⏰ Your {reminder.rotation} duty ends {when(reminder.event_at, zone, now)}. Anything the next person "
             "should know? Type “handover <note>”.")  # fmt: skip
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -65,8 +65,11 @@ class OutboxRecorder:
     """The outbox: what was queued, once per idempotency key, in order."""
 
     queued: dict[str, OutgoingMessage] = field(default_factory=dict)
+    #: Every key enqueued, repeats included: what a sender that did not deduplicate would send.
+    calls: list[str] = field(default_factory=list)
 
     async def enqueue(self, message: OutgoingMessage) -> None:
+        self.calls.append(message.idempotency_key)
         self.queued.setdefault(message.idempotency_key, message)
 
     async def activity_id_for(self, idempotency_key: str) -> str | None:
@@ -176,7 +179,3 @@ async def rig(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Rig]:
         yield opened
     finally:
         await close_rig(opened)
-
-
-def later(at: datetime, **delta: float) -> datetime:
-    return at + timedelta(**delta)
