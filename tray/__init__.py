@@ -1,0 +1,1 @@
+"""rota-tray: the desktop tray client (see README.md beside this file)."""

@@ -120,7 +120,7 @@ class TrayApp:
             return
         before, self.feed = self.feed, apply(self.feed, event)
         if self.feed is not None and self.feed != before:
-            self.cache.save_feed(self.feed)
+            self._persist(self.cache.save_feed, self.feed)
         for alert in new_alerts(before, self.feed):
             self._spawn(self.notifier.show(alert_notice(alert)))
         self._wake.set()
@@ -129,6 +129,13 @@ class TrayApp:
         log.info("feed: %s", state)
         self.connection = state
         self._wake.set()
+
+    def _persist(self, save: Callable[[Any], None], value: Any) -> None:
+        """A full disk or a read-only home must not stop the reminders: say so and go on."""
+        try:
+            save(value)
+        except OSError as exc:
+            log.warning("cannot write the tray's cache: %s", exc)
 
     def step(self) -> datetime:
         """Fire what is due now, record it, refresh the view; return when to look again."""
@@ -141,7 +148,7 @@ class TrayApp:
             self._spawn(self.notifier.show(Notice(title, body)))
         if decision.settle:
             self.fired = prune({**self.fired, **decision.settle}, now)
-            self.cache.save_fired(self.fired)
+            self._persist(self.cache.save_fired, self.fired)
         self._show(view(self.feed, now, self.connection, self.settings()))
         changes = next_change(self.feed, now, self.options.zone, self.options.soon)
         return min(changes, decision.next_due) if decision.next_due else changes

@@ -23,13 +23,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
 from msal_extensions import FilePersistence, PersistedTokenCache, build_encrypted_persistence
 from msal_extensions.persistence import BasePersistence, PersistenceNotFound
 
-from shared.feed import SignInOptions
+from shared.feed import PairRequest, PairResponse, SignInOptions
+from tray.feed_client import Unauthorized, body
 
 log = logging.getLogger(__name__)
 
+PAIR_PATH = "/api/v1/pair"
+SIGN_IN_PATH = "/api/v1/tray/sign-in"
 TOKEN_FILE = "token.bin"
 MSAL_CACHE_FILE = "msal-cache.bin"
 
@@ -171,3 +175,20 @@ class Credentials:
         self.paired.forget()
         if self.microsoft is not None:
             await self.microsoft.sign_out()
+
+
+async def pair(session: aiohttp.ClientSession, base_url: str, code: str) -> PairResponse:
+    """Exchange the code the bot gave in chat for a personal token (local mode)."""
+    request = PairRequest(code=code.strip())
+    async with session.post(base_url.rstrip("/") + PAIR_PATH, json=request.model_dump()) as response:
+        if response.status in (400, 404):
+            raise Unauthorized("the pairing code is unknown or has expired; ask the bot for a new one with `tray`")
+        return PairResponse.model_validate_json(await body(response))
+
+
+async def sign_in_options(session: aiohttp.ClientSession, base_url: str) -> SignInOptions:
+    """How this service wants the tray to sign in; a service without the endpoint pairs."""
+    async with session.get(base_url.rstrip("/") + SIGN_IN_PATH) as response:
+        if response.status == 404:
+            return SignInOptions(mode="pairing")
+        return SignInOptions.model_validate_json(await body(response))

@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import click
 
+from shared.feed import SignInOptions
 from shared.rotation import ValidationError, load_zone
 from tray.app import Options, SystemClock, TrayApp
-from tray.auth import Credentials, MicrosoftSignIn, PairedToken, msal_app
+from tray.auth import Credentials, MicrosoftSignIn, PairedToken, msal_app, pair, sign_in_options
 from tray.cache import Cache, config_dir
-from tray.feed_client import FeedClient, FeedError, SignedOut, Unauthorized, pair, sign_in_options
+from tray.feed_client import FeedClient, FeedError, SignedOut, Unauthorized
 from tray.icon import TrayIcon, load_pystray, save_icons
 from tray.notify import DesktopNotifications, Notifier
 from tray.reminders import DEFAULT_LEADS, Lead, LeadError, parse_duration
@@ -145,8 +146,6 @@ async def _with_microsoft(url: str, cache: Cache, credentials: Credentials) -> C
         log.info("cannot ask the service how to sign in (%s); using what was saved", exc)
     if not (saved.client_id and saved.authority and saved.scopes):
         return credentials
-    from shared.feed import SignInOptions
-
     sign_in = SignInOptions(mode="microsoft", client_id=saved.client_id, authority=saved.authority, scopes=saved.scopes)
     microsoft = MicrosoftSignIn(sign_in.scopes, lambda: msal_app(sign_in, cache.directory), announce=click.echo)
     return Credentials(credentials.paired, microsoft)

@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 import aiohttp
 from pydantic import ValidationError
 
-from shared.feed import Alert, MyFeed, PairRequest, PairResponse, SignInOptions, parse_event
+from shared.feed import Alert, MyFeed, parse_event
 from tray.state import Connection, StreamEvent
 
 log = logging.getLogger(__name__)
 
 SHIFTS_PATH = "/api/v1/me/shifts"
 STREAM_PATH = "/api/v1/me/stream"
-PAIR_PATH = "/api/v1/pair"
-SIGN_IN_PATH = "/api/v1/tray/sign-in"
 ACK_PATH = "/api/v1/me/alerts/{id}/acknowledge"
 #: Three missed pings (the service sends one at least every 30 s).
 READ_TIMEOUT = 95.0
@@ -134,12 +132,12 @@ class FeedClient:
     async def fetch(self) -> MyFeed:
         """`GET /api/v1/me/shifts` once."""
         async with self._session.get(self._base + SHIFTS_PATH, headers=await self._headers()) as response:
-            return MyFeed.model_validate_json(await _body(response))
+            return MyFeed.model_validate_json(await body(response))
 
     async def acknowledge(self, alert_id: str) -> Alert:
         url = self._base + ACK_PATH.format(id=alert_id)
         async with self._session.post(url, headers=await self._headers()) as response:
-            return Alert.model_validate_json(await _body(response))
+            return Alert.model_validate_json(await body(response))
 
     async def run(self) -> None:
         """Keep the stream open until cancelled, reporting each change of connection state."""
@@ -163,7 +161,7 @@ class FeedClient:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=self._read_timeout)
         headers = await self._headers("text/event-stream")
         async with self._session.get(self._base + STREAM_PATH, headers=headers, timeout=timeout) as response:
-            _check(response)
+            check(response)
             if not response.content_type.startswith("text/event-stream"):
                 raise FeedError(f"the stream answered {response.content_type}")
             async for message in sse_messages(response.content):
@@ -177,30 +175,15 @@ class FeedClient:
                 self._backoff.reset()
 
 
-def _check(response: aiohttp.ClientResponse) -> None:
+def check(response: aiohttp.ClientResponse) -> None:
+    """Raise for a refused token or an answer that is not 200."""
     if response.status in (401, 403):
         raise Unauthorized(f"HTTP {response.status}")
     if response.status != 200:
         raise FeedError(f"HTTP {response.status} from {response.url.path}")
 
 
-async def _body(response: aiohttp.ClientResponse) -> bytes:
-    _check(response)
+async def body(response: aiohttp.ClientResponse) -> bytes:
+    """The body of a 200 answer (see `check`)."""
+    check(response)
     return await response.read()
-
-
-async def pair(session: aiohttp.ClientSession, base_url: str, code: str) -> PairResponse:
-    """Exchange the code the bot gave in chat for a personal token (local mode)."""
-    request = PairRequest(code=code.strip())
-    async with session.post(base_url.rstrip("/") + PAIR_PATH, json=request.model_dump()) as response:
-        if response.status in (400, 404):
-            raise Unauthorized("the pairing code is unknown or has expired; ask the bot for a new one with `tray`")
-        return PairResponse.model_validate_json(await _body(response))
-
-
-async def sign_in_options(session: aiohttp.ClientSession, base_url: str) -> SignInOptions:
-    """How this service wants the tray to sign in; a service without the endpoint pairs."""
-    async with session.get(base_url.rstrip("/") + SIGN_IN_PATH) as response:
-        if response.status == 404:
-            return SignInOptions(mode="pairing")
-        return SignInOptions.model_validate_json(await _body(response))

@@ -223,3 +223,20 @@ def test_a_menu_click_from_the_gui_thread_is_handled_on_the_event_loop(tmp_path)
 
     assert asyncio.run(scenario()) == ["http://x.test/s"]
 
+
+
+async def test_a_cache_that_cannot_be_written_does_not_stop_the_reminders(tmp_path, monkeypatch, caplog):
+    Cache(tmp_path).save_feed(feed(SHIFT))
+    screen = Screen()
+    app = make_app(tmp_path, "http://127.0.0.1:9", screen, Clock(at("2026-03-10 11:45")))
+
+    def full_disk(fired):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(app.cache, "save_fired", full_disk)
+    app.step()
+    await screen.until(lambda: len(screen.notices) == 1)
+    assert "cannot write the tray's cache" in caplog.text
+    app.clock.current = at("2026-03-10 11:46")
+    app.step()
+    assert len(screen.notices) == 1, "what fired is still known in memory"

@@ -14,7 +14,8 @@ from shared.feed import AlertEvent, AlertState, FeedEvent, PingEvent
 from tests.tray.factories import alert, at, feed, shift
 from tests.tray.fake_service import PAIRING_CODE, TOKEN, FakeService
 from tests.tray.waiting import Changes
-from tray.feed_client import Backoff, FeedClient, SseMessage, Unauthorized, pair, sign_in_options, sse_messages
+from tray.auth import pair, sign_in_options
+from tray.feed_client import Backoff, FeedClient, SseMessage, Unauthorized, sse_messages
 from tray.state import Connection
 
 class Recorder(Changes):
