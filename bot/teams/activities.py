@@ -233,6 +233,11 @@ def card_action(activity: Activity, *, user: ChatUser, conversation: Conversatio
     )
 
 
+def is_person(account_id: str) -> bool:
+    """Teams users are `29:…` (bots are `28:…`; tags and teams have ids of their own)."""
+    return account_id.startswith("29:")
+
+
 def members_added_include_bot(activity: Activity) -> bool:
     return any(_is_bot(member.id, activity) for member in activity.members_added or ())
 

@@ -37,6 +37,7 @@ from bot.teams.activities import (
     chat_user,
     conversation_record,
     invoke_body,
+    is_person,
     members_added_include_bot,
     mentioned,
     reply_activity,
@@ -68,6 +69,8 @@ class Seen:
 
 
 class RotaBot(TeamsActivityHandler):
+    """Turns each activity into calls on the domain, and the domain's answers into activities."""
+
     def __init__(self, domain: Domain, roster: TeamsRoster, clock: Callable[[], datetime]) -> None:
         super().__init__()
         self._domain = domain
@@ -84,7 +87,7 @@ class RotaBot(TeamsActivityHandler):
         activity = turn_context.activity
         sender = activity.from_property
         user = chat_user(activity, email=None)
-        if user is not None and sender.id.startswith("29:"):
+        if user is not None and is_person(sender.id):
             user = replace(user, email=await self._roster.email(turn_context, sender.id))
         person = user.email if user is not None else None
         return Seen(conversation_record(activity, person=person), user)
@@ -105,8 +108,7 @@ class RotaBot(TeamsActivityHandler):
     async def _mentions(self, turn_context: TurnContext) -> list[Mention]:
         found = []
         for mention in mentioned(turn_context.activity):
-            person = mention.teams_id.startswith("29:")
-            email = await self._roster.email(turn_context, mention.teams_id) if person else None
+            email = await self._roster.email(turn_context, mention.teams_id) if is_person(mention.teams_id) else None
             found.append(replace(mention, email=email))
         return found
 
