@@ -2,22 +2,30 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+SERVER_STAMP := $(VENV)/.installed-server
+ALL_STAMP := $(VENV)/.installed-all
 HOST ?= 127.0.0.1
 PORT ?= 3978
 DATABASE_URL ?= sqlite+aiosqlite:///./rota.db
 
 .PHONY: run test bench setup system-packages clean
 
-$(STAMP): pyproject.toml
+# The service alone: what `make run` needs on a fresh machine.
+$(SERVER_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[server]'
+	touch $@
+
+# Everything the suite drives: the tray extra builds PyGObject and pycairo against the
+# Debian headers, so the Debian packages come first.
+$(ALL_STAMP): $(SERVER_STAMP) pyproject.toml | system-packages
 	$(BIN)/pip install --quiet -e '.[server,tray,test]'
-	touch $(STAMP)
+	touch $@
 
-setup: $(STAMP)
+setup: $(ALL_STAMP)
 
-run: $(STAMP)
+run: $(SERVER_STAMP)
 	$(BIN)/rota serve --host $(HOST) --port $(PORT) --database-url '$(DATABASE_URL)'
 
 # Debian packages the suite drives for real (display server, tray host, notification
@@ -25,10 +33,10 @@ run: $(STAMP)
 system-packages:
 	@bash scripts/system-packages.sh
 
-test: $(STAMP) system-packages
+test: system-packages $(ALL_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests --ignore=tests/benchmarks
 
-bench: $(STAMP)
+bench: system-packages $(ALL_STAMP)
 	$(BIN)/python -m tests.benchmarks
 
 clean:
