@@ -9,7 +9,10 @@ handlers and the chat's `report` (through `reporting.Reports`) use.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
 
 from aiohttp import web
 
@@ -27,7 +30,7 @@ from bot.storage.alerts import AlertStore
 from bot.storage.outbox import engine_of
 from bot.storage.shifts import ShiftStore
 from bot.storage.teams import TeamsStore
-from bot.timers import TimerService
+from bot.timers import TimerService, TimerSource
 
 
 async def shifts_context(app: web.Application) -> AsyncIterator[None]:
@@ -47,8 +50,9 @@ async def shifts_context(app: web.Application) -> AsyncIterator[None]:
     if app.get(GRAPH_TAGS) is not None:
         services.on_handoff = _poker(timers, TAG_SOURCE)
     app[SHIFTS] = services
-    sources = [HandoverSource(services), DutySource(services), ReminderSource(services), ChangeSource(services),
-               PostmortemSource(services)]  # fmt: skip
+    sources = [Finishing(source) for source in (HandoverSource(services), DutySource(services),
+                                                ReminderSource(services), ChangeSource(services),
+                                                PostmortemSource(services))]  # fmt: skip
     for source in sources:
         await timers.register(source)
     router = app[ACTION_ROUTER]
@@ -65,6 +69,43 @@ async def shifts_context(app: web.Application) -> AsyncIterator[None]:
             alerts.on_change = before
         for source in sources:
             timers.unregister(source.name)
+        for source in sources:
+            await source.finished()
+
+
+class Finishing:
+    """A timer source whose work under way can be waited for: at shutdown, a handover being
+    posted (or a plan being read) finishes before the database closes, rather than being
+    cut off halfway."""
+
+    def __init__(self, source: TimerSource) -> None:
+        self._source = source
+        self.name = source.name
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._busy = 0
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        async with self._working():
+            return await self._source.next_due(now)
+
+    async def run_due(self, now: datetime) -> None:
+        async with self._working():
+            await self._source.run_due(now)
+
+    async def finished(self) -> None:
+        await self._idle.wait()
+
+    @asynccontextmanager
+    async def _working(self) -> AsyncIterator[None]:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
 
 
 def _poker(timers: TimerService, name: str) -> Callable[[str], Awaitable[None]]:
