@@ -24,6 +24,7 @@ from bot.appkeys import ACTION_ROUTER, CLOCK, SETTINGS, STORE
 from bot.auth.entra import entra_context
 from bot.chat.resource import chat_context
 from bot.conversations import ActionRouter
+from bot.feed.context import add_feed_routes, feed_context
 from bot.graph.context import graph_context
 from bot.outbox.context import outbox_context
 from bot.settings import Settings
@@ -54,13 +55,14 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     add_alert_routes(app)
     add_shift_routes(app)
     add_tab_routes(app)
+    add_feed_routes(app)
     return app
 
 
 def resource_contexts() -> list[ResourceContext]:
     """Every resource of the service, in dependency order."""
     return [store_context, teams_context, timers_context, outbox_context, graph_context, alerts_context,
-            shifts_context, chat_context, entra_context]
+            shifts_context, feed_context, chat_context, entra_context]
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

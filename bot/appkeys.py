@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from bot.alerts.service import AlertService
     from bot.api.table import ApiRoute
     from bot.auth.entra import EntraValidator
+    from bot.feed.hub import FeedHub
+    from bot.feed.pairing import Pairing
+    from bot.feed.stream import FeedSettings
+    from bot.storage.tray import TrayStore
     from bot.teams.endpoint import TeamsBoundary
     from bot.teams.roster import TeamsRoster
     from bot.graph.sync import TagSync
@@ -57,6 +61,14 @@ GRAPH_TAGS: web.AppKey[TagSync | None] = web.AppKey("graph_tags")
 ENTRA: web.AppKey[EntraValidator] = web.AppKey("entra")
 #: The shift lifecycle (handovers, routine duties, reminders, post-mortems, reports).
 SHIFTS: web.AppKey[ShiftServices] = web.AppKey("shifts")
+#: The tray's feed: each person's open streams, refreshed after every change; `feed(email)`.
+FEED: web.AppKey[FeedHub] = web.AppKey("feed")
+#: How the tray's streams behave (ping interval, send timeout); a test may set its own before start.
+FEED_SETTINGS: web.AppKey[FeedSettings] = web.AppKey("feed_settings")
+#: The trays' personal tokens: `owner(secret)` is the email of the person it belongs to, or None.
+PERSONAL_TOKENS: web.AppKey[TrayStore] = web.AppKey("personal_tokens")
+#: Pairing codes for trays, in local mode only: the chat's `tray` and `POST /api/v1/pair`.
+PAIRING: web.AppKey[Pairing] = web.AppKey("pairing")
 
 #: The API token the request authenticated with.
 TOKEN = web.RequestKey("token", Token)

@@ -20,11 +20,14 @@ from typing import Any, TypeVar
 import click
 
 from bot.alerts.model import IntegrationKind
+from bot.feed.pairing import Pairing
 from bot.rotafile import RotafileError, apply_plan, current_rotations, export_rotations, load_rotafile, plan_changes
 from bot.rotafile import current_duties
 from bot.settings import DEFAULT_DATABASE_URL, Settings
 from bot.storage import Conflict, NotFound, Store
 from bot.storage.alerts import AlertStore
+from bot.storage.store import utc_now
+from bot.storage.tray import TrayStore
 from shared.oncall import OnCall, Segment, on_call, shifts
 from shared.rotation import Rotation, SecondaryKind, ValidationError
 
@@ -235,6 +238,35 @@ def token_revoke(ctx: click.Context, name: str) -> None:
     """Revoke the token NAME at once."""
     _with_store(ctx, lambda store: store.revoke_token(name, actor=_actor()))
     click.echo(f"revoked {name}")
+
+
+# --- the tray ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def tray() -> None:
+    """Desktop tray clients: pairing codes and personal tokens."""
+
+
+@tray.command("pair")
+@click.argument("email")
+@click.pass_context
+def tray_pair(ctx: click.Context, email: str) -> None:
+    """Print a one-time code that pairs EMAIL's tray (as `tray` in chat does); it is on the last line."""
+    code = _with_store(ctx, lambda store: Pairing(TrayStore(store.engine), utc_now).issue(email, actor=_actor()))
+    person = email.strip().lower()
+    click.echo(f"pairing code for {person}, for `rota-tray --pair CODE`, valid once until "
+               f"{code.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(code.code)
+
+
+@tray.command("revoke")
+@click.argument("email")
+@click.pass_context
+def tray_revoke(ctx: click.Context, email: str) -> None:
+    """Revoke every personal token of EMAIL's trays at once (a lost laptop)."""
+    count = _with_store(ctx, lambda store: TrayStore(store.engine).revoke(email, actor=_actor()))
+    click.echo(f"revoked {count} personal token{'' if count == 1 else 's'} of {email.strip().lower()}")
 
 
 # --- the Teams app package ----------------------------------------------------------------------

@@ -16,12 +16,15 @@ only ever shows its own user's data):
   ``shift-changed`` when a swap, an override, time off or a handoff changes one of my
   rotations (it replaces what the client knows of that rotation), ``alert`` when an alert
   handed to me is created or changes state, and ``ping`` at least every 30 seconds so a
-  client can tell a quiet stream from a dead one.
+  client can tell a quiet stream from a dead one. A later ``feed`` replaces everything,
+  like the first: it comes when something left my feed that no other event can take out
+  (a rotation I left, an alert that is no longer mine).
 * ``POST /api/v1/me/alerts/{id}/acknowledge`` acknowledges one of my alerts and answers
   the updated `Alert`.
 * ``GET /api/v1/tray/sign-in`` (no token) answers `SignInOptions`: how the tray signs in.
 * ``POST /api/v1/pair`` (local mode, no token) exchanges the pairing code the bot gives in
-  chat: `PairRequest` in, `PairResponse` out; 400 for a code that is unknown or expired.
+  chat: `PairRequest` in, `PairResponse` out; 400 for a code that is unknown, used or
+  expired, 429 (with ``Retry-After``) after too many wrong codes from one address.
 
 Instants are ISO-8601 with an offset. Unknown fields are ignored on reading, so the
 service can add a field without breaking trays that are not updated yet; removing or
@@ -69,20 +72,25 @@ Instant = AwareDatetime
 Url = Annotated[str, Field(pattern=r"^(https?|msteams)://\S+$", max_length=2048)]
 
 
-class Severity(StrEnum):
+class FeedSeverity(StrEnum):
     CRITICAL = "critical"
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
 
 
-class AlertState(StrEnum):
+class FeedAlertState(StrEnum):
     """`open` waits for someone to acknowledge it; the others are handled or waiting."""
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     RESOLVED = "resolved"
+
+
+#: Named apart from the alerts service's own enums, so that both can sit in one OpenAPI document.
+Severity = FeedSeverity
+AlertState = FeedAlertState
 
 
 class _Message(BaseModel):

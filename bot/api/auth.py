@@ -2,7 +2,8 @@
 
 `Authorization: Bearer rota_...` on every API call; calendar feeds also take `?token=`
 because calendar apps cannot send headers. A read-only token may read everything and
-change nothing. The secret itself is never logged, nor echoed in an error.
+change nothing; a tray's personal token opens only its owner's feed (`bot.feed`), and is
+refused here. The secret itself is never logged, nor echoed in an error.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from aiohttp import hdrs, web
 
 from bot.api.errors import ApiError
-from bot.appkeys import STORE, TOKEN
+from bot.appkeys import PERSONAL_TOKENS, STORE, TOKEN
 from bot.storage import Token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,6 +33,7 @@ async def authorize(request: web.Request, *, query_token: bool) -> Token:
         })
     token = await request.app[STORE].authenticate(secret)
     if token is None:
+        await refuse_personal_token(request, secret)
         raise ApiError(401, "unauthorized", "the API token is unknown or revoked", headers={
             hdrs.WWW_AUTHENTICATE: f'{REALM}, error="invalid_token"',
         })
@@ -39,6 +41,13 @@ async def authorize(request: web.Request, *, query_token: bool) -> Token:
         raise ApiError(403, "forbidden", f"token {token.name!r} is read-only; changes need an admin token")
     request[TOKEN] = token
     return token
+
+
+async def refuse_personal_token(request: web.Request, secret: str) -> None:
+    """A tray's personal token is valid, but only for its owner's feed: 403 here, not 401."""
+    personal = request.app.get(PERSONAL_TOKENS)
+    if personal is not None and await personal.owner(secret) is not None:
+        raise ApiError(403, "forbidden", "a personal token reads only its owner's feed, under /api/v1/me/")
 
 
 def bearer_secret(request: web.Request) -> str | None:

@@ -209,3 +209,4 @@ from bot.storage import outbox_tables  # noqa: E402,F401  (the outbox and tag-sy
 from bot.storage import alerts_tables  # noqa: E402,F401  (integrations, alerts, their cards, alert settings)
 from bot.storage import teams_tables  # noqa: E402,F401  (conversations, bindings, owners, routed mentions, shift records)
 from bot.storage import shifts_tables  # noqa: E402,F401  (routine duties and their runs, handovers, reminders, post-mortems)
+from bot.storage import tray_tables  # noqa: E402,F401  (personal tokens of the tray and pairing codes)

@@ -1,0 +1,96 @@
+"""The tray's feed as a resource of the application, and its routes.
+
+Started after the store, the timers and the alerts service, and before the chat service,
+which takes `app[PAIRING]` for its `tray` command (local mode only). It listens to the
+store's commits, so a change made anywhere in this process reaches the open streams,
+and registers the handoff timer. A test may put its own `FeedSettings` in
+`app[FEED_SETTINGS]` before the app starts (a short ping interval).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from bot.appkeys import CLOCK, FEED, FEED_SETTINGS, PAIRING, PERSONAL_TOKENS, SETTINGS, STORE, TIMERS
+from bot.feed import api
+from bot.feed.commits import Commit, watch
+from bot.feed.handoffs import HandoffSource
+from bot.feed.hub import FeedHub, causes_of
+from bot.feed.pairing import Pairing
+from bot.feed.reading import StoreReader
+from bot.feed.stream import FeedSettings
+from bot.storage.alerts import AlertStore
+from bot.storage.tray import TrayStore
+
+log = logging.getLogger(__name__)
+
+#: Writes to these tables can change someone's feed.
+ROTATION_TABLES = frozenset({"rotations", "rotation_members", "overrides", "time_off"})
+FEED_TABLES = ROTATION_TABLES | {"people", "alerts"}
+
+
+class Pokes:
+    """Timer pokes started from the commit listener (which cannot await), kept until done."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not replan the tray's handoff timer", exc_info=task.exception())
+
+    async def close(self) -> None:
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def feed_context(app: web.Application) -> AsyncIterator[None]:
+    store, clock, settings, timers = app[STORE], app[CLOCK], app[SETTINGS], app[TIMERS]
+    options = app.setdefault(FEED_SETTINGS, FeedSettings())
+    tray = TrayStore(store.engine, clock)
+    hub = FeedHub(StoreReader(store, AlertStore(store.engine, clock), tray, clock), api.links_for(settings),
+                  options.horizon)
+    app[PERSONAL_TOKENS] = tray
+    app[FEED] = hub
+    if settings.local_mode:
+        app[PAIRING] = Pairing(tray, clock)
+    handoffs = HandoffSource(store, hub)
+    await timers.register(handoffs)
+    pokes = Pokes()
+
+    def committed(commit: Commit) -> None:
+        hub.changed(causes_of(commit.audited))
+        if commit.tables & ROTATION_TABLES:
+            pokes.start(timers.poke(handoffs.name))
+
+    stop_watching = watch(store.engine, FEED_TABLES, committed)
+    try:
+        yield
+    finally:
+        stop_watching()
+        timers.unregister(handoffs.name)
+        await hub.close()
+        await pokes.close()
+
+
+async def _close_streams(app: web.Application) -> None:
+    """Streams end as the service stops, so that shutting down does not wait for them."""
+    hub = app.get(FEED)
+    if hub is not None:
+        await hub.close()
+
+
+def add_feed_routes(app: web.Application) -> None:
+    """The tray's routes, and the end of its streams at shutdown."""
+    api.add_routes(app)
+    app.on_shutdown.append(_close_streams)
