@@ -1,5 +1,5 @@
-"""Checklist cards: a routine duty as it falls due (its items ticked in place), and the
-incoming person's checklist for the shift ahead."""
+"""Checklist cards: a routine duty as it falls due (its items ticked in place), the
+incoming person's checklist for the shift ahead, and a rotation's list of duties."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import Element, adaptive_card, column, columns, container, execute, heading, table, table_row, text
-from bot.cards.wording import People, local_time, person, relative, stamp, zone_note
+from bot.cards.wording import People, local_time, person, relative, stamp, when, zone_note
 from bot.shifts.checklist import DutyRun
-from bot.shifts.routine import Occurrence
+from bot.shifts.routine import Occurrence, RoutineDuty
 from bot.storage.teams import BacklogItem
 
 TICK_VERB = "duty.tick"
@@ -114,3 +114,23 @@ def _backlog(items: Sequence[BacklogItem]) -> list[Element]:
     more = len(items) - BACKLOG_SHOWN
     tail = [text(f"and {more} more: type “backlog”", isSubtle=True, spacing="None")] if more > 0 else []
     return [container([text("**Backlog, when nothing burns**"), *shown, *tail], spacing="Medium")]
+
+
+def duties_card(*, rotation: str, duties: Sequence[RoutineDuty], rotation_zone: str, viewer_zone: str,
+                now: datetime) -> Element:  # fmt: skip
+    """A rotation's routine duties, numbered as `duty remove N` takes them, each with its
+    items and when it next falls due."""
+    zone, home = ZoneInfo(viewer_zone), ZoneInfo(rotation_zone)
+    body: list[Element] = [heading(f"{rotation}: routine duties")]
+    if not duties:
+        body.append(text("No routine duties yet.", spacing="Small"))
+    for number, duty in enumerate(duties, start=1):
+        lines = [text(f"**{number}** · {duty.schedule.describe()} · {duty.title}")]
+        if duty.items:
+            lines.append(text(f"{UNTICKED} " + f"  {UNTICKED} ".join(duty.items), size="Small", spacing="None"))
+        lines.append(text(f"next {when(duty.schedule.next_after(home, now), zone, now)}", size="Small",
+                          isSubtle=True, spacing="None"))  # fmt: skip
+        body.append(container(lines, separator=True, spacing="Small"))
+    body.append(text(f"Days and times are in {rotation_zone}. “duty add weekdays 16:00 Rollout: item; item” adds one, "
+                     "“duty remove N” removes one.", size="Small", isSubtle=True))  # fmt: skip
+    return adaptive_card(body)

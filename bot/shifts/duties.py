@@ -51,7 +51,7 @@ class DutySource:
             if await self._missing(rotation, duties, now):
                 return now
             instants.append(next_occurrence(duties, rotation.zone, now))
-        return min((t for t in instants if t is not None), default=None)
+        return self._services.next_look(min((t for t in instants if t is not None), default=None), now)
 
     async def run_due(self, now: datetime) -> None:
         rotations = await self._services.rotations()

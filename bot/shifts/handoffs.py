@@ -49,7 +49,7 @@ class HandoverSource:
             if await self._due(rotation, bound_since, now):
                 return now
             instants.append(next_handoff(rotation, now))
-        return min(instants, default=None)
+        return self._services.next_look(min(instants, default=None), now)
 
     async def run_due(self, now: datetime) -> None:
         rotations = await self._services.rotations()

@@ -1,8 +1,8 @@
 """Asking for post-mortems, and keeping the answers.
 
 A timer source: due at once when a critical alert a person resolved recently has not been
-asked about. The alerts service wakes it after every change (see `context`), so it has
-no instant of its own to wait for. The prompt is recorded after its card is queued,
+asked about. The alerts service wakes it after every change (see `context`); it also
+looks by itself every `Services.replan`. The prompt is recorded after its card is queued,
 under the alert's id, so each alert is asked about once.
 """
 
@@ -33,7 +33,7 @@ class PostmortemSource:
         self._services = services
 
     async def next_due(self, now: datetime) -> datetime | None:
-        return now if await self._waiting(now) else None
+        return now if await self._waiting(now) else self._services.next_look(None, now)
 
     async def run_due(self, now: datetime) -> None:
         for alert in await self._waiting(now):

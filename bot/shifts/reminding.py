@@ -7,8 +7,8 @@ settled under its key once sent (or skipped for a nearer one), so it goes once.
 `ChangeSource`: when a rotation changed (its audit log has a newer entry than the copy of
 its schedule Rota keeps), the new schedule is compared with the copy and everyone whose
 future shifts moved is told which, except whoever made the change. Nothing calls it when
-a change is made, so it looks at the audit log every `POLL`; reading one number per
-rotation costs little.
+a change is made, so it looks at the audit log every `Services.replan`; reading one
+number per rotation costs little.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 REMINDERS = "shift-reminders"
 CHANGES = "shift-changes"
-POLL = timedelta(minutes=1)
 #: The copy of a schedule is taken afresh this often, so that it always reaches the
 #: same number of weeks ahead.
 REFRESH = timedelta(days=1)
@@ -47,7 +46,7 @@ class ReminderSource:
     async def next_due(self, now: datetime) -> datetime | None:
         planned = await self._planned(now)
         found = reminders.next_at(planned, await self._services.shifts.settled(r.key for r in planned), now)
-        return min(found or now + reminders.REPLAN, now + reminders.REPLAN)
+        return self._services.next_look(found, now)
 
     async def run_due(self, now: datetime) -> None:
         services = self._services
@@ -109,7 +108,7 @@ class ChangeSource:
         marks = await self._services.shifts.last_changes()
         snapshots = await self._services.shifts.snapshots()
         behind = any(_behind(snapshots.get(name), marks.get(name, 0), now) for name in rotations)
-        return now if behind else now + POLL
+        return now if behind else self._services.next_look(None, now)
 
     async def run_due(self, now: datetime) -> None:
         services = self._services

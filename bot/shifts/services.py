@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.alerts.urgency import BusinessHours
@@ -24,6 +24,9 @@ from bot.storage.teams import TeamsStore
 from shared.rotation import Rotation
 
 Clock = Callable[[], datetime]
+#: Every timer source looks at the database again at least this often: changes made where
+#: no poke reaches (the chat, `rota apply` in another process) are acted on within it.
+REPLAN = timedelta(minutes=2)
 
 
 async def _nothing(_name: str) -> None:
@@ -52,6 +55,11 @@ class Services:
     on_handoff: Callable[[str], Awaitable[None]] = field(default=_nothing)
     #: Tells the timer source named so that its data changed (`TimerService.poke`).
     poke: Callable[[str], Awaitable[None]] = field(default=_nothing)
+    replan: timedelta = REPLAN
+
+    def next_look(self, due: datetime | None, now: datetime) -> datetime:
+        """When a source next runs: when its work is due, or `replan` from now if sooner."""
+        return min(due, now + self.replan) if due is not None else now + self.replan
 
     async def rotations(self) -> dict[str, Rotation]:
         return {rotation.name: rotation for rotation in await self.store.list_rotations()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -32,6 +32,9 @@ from tests.render.fixtures import card_renderer, render_card_png  # noqa: F401
 from tests.storage.conftest import FakeClock
 
 ROTATION = "data-platform"
+#: The timers look again daily by themselves (every two minutes in service), so that a
+#: simulated week takes a few dozen runs.
+REPLAN = timedelta(days=1)
 PARIS = "Europe/Paris"
 ACTOR = "test"
 NAMES = {"alice": "Alice Martin", "bob": "Bob Smith", "carol": "Carol Diaz", "dan": "Dan Okafor", "erin": "Erin Novak"}
@@ -82,7 +85,7 @@ class OutboxRecorder:
         return [m.card for m in self.to(conversation) if m.card is not None]
 
 
-#: The sources `run_until` drives; the change watcher polls every minute, so tests fire it.
+#: The sources `run_until` drives; tests fire the change watcher themselves.
 DRIVEN = ("shift-handovers", "routine-duties", "shift-reminders", "postmortems")
 
 
@@ -158,7 +161,7 @@ async def open_rig(url: str, clock: FakeClock, outbox: OutboxRecorder, *, seeded
     shifts = ShiftStore(store.engine, clock=clock)
     alerts = AlertStore(store.engine, clock)
     services = Services(store=store, teams=teams, shifts=shifts, alerts=alerts, outbox=outbox, clock=clock,
-                        base_url="https://rota.example.com")  # fmt: skip
+                        base_url="https://rota.example.com", replan=REPLAN)  # fmt: skip
     return Rig(clock, store, teams, shifts, alerts, outbox, services, await start_timers(services, clock))
 
 

@@ -12,7 +12,7 @@ from bot.shifts.postmortems import PostmortemActions
 from bot.shifts.routine import RoutineDuty
 from bot.storage.shifts import NewRun
 from tests.cards.reading import shown
-from tests.shifts.conftest import ALICE, BOB, ROTATION, Rig, chat_of, firing, utc
+from tests.shifts.conftest import ALICE, BOB, REPLAN, ROTATION, Rig, chat_of, firing, utc
 
 OUTSIDER = "zoe@example.com"
 
@@ -111,4 +111,4 @@ async def test_only_critical_alerts_a_person_resolved_are_asked_about_once(rig: 
 
     prompts = [key for key in rig.outbox.calls if key.startswith("postmortem:")]
     assert prompts == [f"postmortem:{critical.id}"]
-    assert rig.timers.planned(postmortems.SOURCE_NAME) is None
+    assert rig.timers.planned(postmortems.SOURCE_NAME) == rig.clock.now + REPLAN

@@ -25,8 +25,8 @@ from tests.storage.conftest import FakeClock
 async def test_a_handoff_missed_while_down_is_posted_once_on_return(sqlite_url: str, render_card_png: RenderCardPng):
     clock, outbox = FakeClock(START), OutboxRecorder()
     rig = await open_rig(sqlite_url, clock, outbox)
-    assert rig.timers.planned(SOURCE_NAME) == FIRST_HANDOFF
     await rig.run_until(FIRST_HANDOFF - timedelta(hours=1))
+    assert rig.timers.planned(SOURCE_NAME) == FIRST_HANDOFF
     await close_rig(rig)
 
     clock.now = FIRST_HANDOFF + timedelta(hours=3)
