@@ -21,7 +21,7 @@ from bot.cards.checklist import checklist_card
 from bot.conversations import CardAction, CardActionResult, ConversationKind
 from bot.shifts.checklist import DutyRun
 from bot.shifts.routine import Occurrence, RoutineDuty, next_occurrence, occurrences
-from bot.shifts.services import Services, short
+from bot.shifts.services import UNKNOWN_PRESSER, Services, short
 from bot.storage import NotFound
 from bot.storage.shifts import NewRun
 from shared.oncall import on_call, shift_index, shift_start
@@ -108,8 +108,7 @@ class DutyActions:
         if not _whole(run_id) or not _whole(item) or not isinstance(done, bool):
             return CardActionResult(refused="This button does not name a checklist item; the card may be out of date.")
         if not action.user.email:
-            return CardActionResult(refused="I could not tell who you are from Teams; write to me once in a personal "
-                                            "chat, then press the button again.")  # fmt: skip
+            return CardActionResult(refused=UNKNOWN_PRESSER)
         services = self._services
         try:
             run = await services.shifts.run(run_id)

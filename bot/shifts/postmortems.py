@@ -16,7 +16,7 @@ from bot.alerts.model import Alert
 from bot.cards.postmortem import postmortem_card
 from bot.conversations import CardAction, CardActionResult
 from bot.shifts.postmortem import ASK_WITHIN, Postmortem, checked_answer, to_ask
-from bot.shifts.services import Services
+from bot.shifts.services import UNKNOWN_PRESSER, Services
 from bot.storage import NotFound
 from shared.rotation import ValidationError
 
@@ -69,8 +69,7 @@ class PostmortemActions:
         if not isinstance(alert_id, int) or isinstance(alert_id, bool):
             return CardActionResult(refused="This button does not name an alert; the card may be out of date.")
         if not by:
-            return CardActionResult(refused="I could not tell who you are from Teams; write to me once in a personal "
-                                            "chat, then press the button again.")  # fmt: skip
+            return CardActionResult(refused=UNKNOWN_PRESSER)
         services = self._services
         try:
             asked = await services.shifts.postmortem(alert_id)

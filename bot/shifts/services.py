@@ -33,6 +33,11 @@ async def _nothing(_name: str) -> None:
     return None
 
 
+#: The answer to a button pressed by someone Teams did not name.
+UNKNOWN_PRESSER = ("I could not tell who you are from Teams; write to me once in a personal chat, then press the "
+                   "button again.")
+
+
 def short(text: str) -> str:
     """A fixed-width stand-in for a long value (a conversation key, an email) inside an
     idempotency key, which has 200 characters at most."""

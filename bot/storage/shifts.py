@@ -215,6 +215,14 @@ class ShiftStore:
                                                HandoverRow.handoff_at < end).order_by(HandoverRow.handoff_at))  # fmt: skip
             return [_handover(row, rotation) for row in await session.scalars(query)]
 
+    async def _present(self, column: Any, values: Iterable[Any]) -> set[Any]:
+        """Which of `values` the key `column` holds."""
+        wanted = list(set(values))
+        if not wanted:
+            return set()
+        async with self._readers() as session:
+            return set(await session.scalars(select(column).where(column.in_(wanted))))
+
     # reminders ---------------------------------------------------------------------------------
     async def reminder_defaults(self) -> dict[str, ReminderPrefs]:
         """Each rotation's own default reminders (rotations that set none are left out)."""
@@ -258,11 +266,7 @@ class ShiftStore:
     # notices -------------------------------------------------------------------------------------
     async def settled(self, keys: Iterable[str]) -> set[str]:
         """Which of `keys` are settled already."""
-        wanted = list(set(keys))
-        if not wanted:
-            return set()
-        async with self._readers() as session:
-            return set(await session.scalars(select(ShiftNoticeRow.key).where(ShiftNoticeRow.key.in_(wanted))))
+        return await self._present(ShiftNoticeRow.key, keys)
 
     async def settle(self, notices: Sequence[Notice]) -> None:
         """Record `notices` as settled (those already settled stay as they were)."""
@@ -304,11 +308,8 @@ class ShiftStore:
 
     # post-mortems --------------------------------------------------------------------------------
     async def asked(self, alert_ids: Iterable[int]) -> set[int]:
-        wanted = list(set(alert_ids))
-        if not wanted:
-            return set()
-        async with self._readers() as session:
-            return set(await session.scalars(select(PostmortemRow.alert_id).where(PostmortemRow.alert_id.in_(wanted))))
+        """Which of these alerts were asked about already."""
+        return await self._present(PostmortemRow.alert_id, alert_ids)
 
     async def ask(self, postmortem: Postmortem) -> bool:
         """Remember the prompt; False if this alert was asked about already."""
