@@ -302,7 +302,7 @@ async def get_report_chart(request: web.Request, name: str, query: WindowQuery) 
 
 def _label(query: WindowQuery) -> str:
     """The window in words, for the chart's title (UTC dates: the API speaks UTC)."""
-    return f"{query.start:%-d %b %Y} – {query.end:%-d %b %Y}"
+    return f"{query.start.day} {query.start:%b %Y} – {query.end.day} {query.end:%b %Y}"
 
 ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute("GET", f"{ROTATION}/duties", get_duties, "Read routine duties", "shifts", reply=DutiesOut),
