@@ -3,7 +3,8 @@
 Started after the outbox, the tag sync and the alerts service, whose parts it uses: it becomes the Teams
 boundary's `CHAT_HANDLER` and takes the `mention.` and `rotation.` buttons. Parts that are
 not there (no roster without Teams credentials, no tag sync without Graph) are simply
-left out, and the commands that need them say so.
+left out, and the commands that need them say so. Team owners are known only through
+Graph (credentials with a client secret); without it only a rotation's owners manage it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.appkeys import ACTION_ROUTER, ALERTS, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, STORE, TEAMS_ROSTER
+from bot.appkeys import ACTION_ROUTER, ALERTS, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, SETTINGS, STORE, TEAMS_ROSTER
 from bot.chat.alerts_bridge import AlertsInChat
 from bot.chat.context import Collaborators
 from bot.chat.service import ChatService
+from bot.graph.roster import graph_roster
 from bot.storage.teams import TeamsStore
 
 
@@ -45,12 +47,14 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
     clock = app[CLOCK]
     sync = app.get(GRAPH_TAGS)
     alerts = app.get(ALERTS)
-    collaborators = Collaborators(
-        alerts=AlertsInChat(alerts) if alerts is not None else None,
-        chats=app.get(TEAMS_ROSTER),
-        tags=TagWarnings(sync) if sync is not None else None,
-    )
-    service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)
-    app[CHAT_HANDLER] = service
-    service.register_actions(app[ACTION_ROUTER])
-    yield
+    async with graph_roster(app[SETTINGS], clock) as roster:
+        collaborators = Collaborators(
+            alerts=AlertsInChat(alerts) if alerts is not None else None,
+            roster=roster,
+            chats=app.get(TEAMS_ROSTER),
+            tags=TagWarnings(sync) if sync is not None else None,
+        )
+        service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)
+        app[CHAT_HANDLER] = service
+        service.register_actions(app[ACTION_ROUTER])
+        yield

@@ -6,7 +6,9 @@ Shapes follow the published docs (reference payloads `graph-teamworktag-*.json`)
   (display name at most 40 characters, 1 to 25 members, each a member of the team);
 - `GET /v1.0/teams/{team-id}/tags/{tag-id}/members` → 200 `{"value": [member, ...]}`;
 - `POST .../members` `{"userId"}` → 201 member;
-- `DELETE .../members/{member-id}` → 204.
+- `DELETE .../members/{member-id}` → 204;
+- `GET /v1.0/teams/{team-id}/members` → 200 `{"value": [conversationMember, ...]}`
+  (`aadUserConversationMember`: `roles` holds "owner" for an owner, `userId`, `email`).
 Every request needs a bearer token the given check accepts (else 401
 `InvalidAuthenticationToken`). `forbid()` answers 403 as Graph does when the app lacks
 `TeamworkTag.ReadWrite.All`; `fail_next()` injects outages (503, 429 with Retry-After).
@@ -49,6 +51,10 @@ class FakeTeam:
     #: The team's people: Entra object id → display name. Only they can be tagged.
     people: dict[str, str]
     tags: dict[str, FakeTag] = field(default_factory=dict)
+    #: The Entra object ids of the team's owners.
+    owners: set[str] = field(default_factory=set)
+    #: Entra object id → email, for the people Graph knows one of.
+    emails: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,8 +94,12 @@ class FakeGraph:
 
     # --- state and failures ------------------------------------------------------------------
 
-    def add_team(self, team_id: str, tenant_id: str, people: dict[str, str]) -> FakeTeam:
-        self.teams[team_id] = FakeTeam(team_id, tenant_id, dict(people))
+    def add_team(
+        self, team_id: str, tenant_id: str, people: dict[str, str], *,
+        owners: set[str] | None = None, emails: dict[str, str] | None = None,
+    ) -> FakeTeam:  # fmt: skip
+        self.teams[team_id] = FakeTeam(team_id, tenant_id, dict(people), owners=set(owners or ()),
+                                       emails=dict(emails or {}))  # fmt: skip
         return self.teams[team_id]
 
     def tag(self, team_id: str, name: str) -> FakeTag | None:
@@ -117,6 +127,7 @@ class FakeGraph:
         app.router.add_get(base + "/{tag}/members", self._list_members)
         app.router.add_post(base + "/{tag}/members", self._add_member)
         app.router.add_delete(base + "/{tag}/members/{member}", self._remove_member)
+        app.router.add_get("/v1.0/teams/{team}/members", self._list_team_members)
         return app
 
     @web.middleware
@@ -184,6 +195,10 @@ class FakeGraph:
             return _error(404, "NotFound", "Tag member not found.")
         return web.Response(status=204)
 
+    async def _list_team_members(self, request: web.Request) -> web.Response:
+        team = self.teams[request.match_info["team"]]
+        return self._page(request, [_team_member_json(team, user_id) for user_id in team.people])
+
     def _team_and_tag(self, request: web.Request) -> tuple[FakeTeam, FakeTag | None]:
         team = self.teams[request.match_info["team"]]
         return team, team.tags.get(request.match_info["tag"])
@@ -223,6 +238,19 @@ def _member_json(team: FakeTeam, member_id: str, user_id: str) -> dict[str, Any]
         "displayName": team.people[user_id],
         "tenantId": team.tenant_id,
         "userId": user_id,
+    }
+
+
+def _team_member_json(team: FakeTeam, user_id: str) -> dict[str, Any]:
+    return {
+        "@odata.type": "#microsoft.graph.aadUserConversationMember",
+        "id": _opaque_id(team.id, user_id),
+        "roles": ["owner"] if user_id in team.owners else [],
+        "displayName": team.people[user_id],
+        "visibleHistoryStartDateTime": "0001-01-01T00:00:00Z",
+        "userId": user_id,
+        "email": team.emails.get(user_id),
+        "tenantId": team.tenant_id,
     }
 
 
