@@ -191,7 +191,7 @@ async def get_alert_settings(request: web.Request, name: str) -> AlertSettingsMo
 
 async def put_alert_settings(request: web.Request, name: str, body: AlertSettingsModel) -> AlertSettingsModel:
     """Replace the rotation's escalation policy and urgency rules."""
-    stored = await request.app[ALERTS].alerts.set_settings(name, body.to_settings(), actor(request))
+    stored = await request.app[ALERTS].set_settings(name, body.to_settings(), actor(request))
     return AlertSettingsModel.of(stored)
 
 

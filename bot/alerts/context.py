@@ -7,6 +7,7 @@ registers its timer source, and takes the `alert.` card buttons from the action 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from aiohttp import web
 
@@ -30,10 +31,13 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     app[ACTION_ROUTER].register(PREFIX, AlertActions(service))
     timers = app[TIMERS]
 
-    async def poke() -> None:
-        await timers.poke(service.name)
+    async def plan_sooner(due: datetime | None) -> None:
+        """Wake the timer only when something is due before it is planned to fire."""
+        planned = timers.planned(service.name)
+        if due is not None and (planned is None or due < planned):
+            await timers.poke(service.name)
 
-    service.on_change = poke
+    service.on_due = plan_sooner
     await timers.register(service)
     try:
         yield

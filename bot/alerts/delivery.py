@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.alerts.batching import Recent
 from bot.alerts.model import Alert, EventKind
 from bot.alerts.policy import EscalationStep, Mention, StepKind
 from bot.alerts.settings import AlertSettings
@@ -50,6 +51,32 @@ class Directory(Protocol):
     async def zones(self, emails: Iterable[str]) -> dict[str, str]: ...
 
 
+class MemoDirectory:
+    """A directory that asks the real one once per person and rotation, for `ttl` seconds
+    (None: for as long as it lives, i.e. one batch of pages)."""
+
+    def __init__(self, directory: Directory, ttl: float | None = None) -> None:
+        self._directory = directory
+        self._personal: Recent[str, ConversationRecord | None] = Recent(ttl)
+        self._channels: Recent[str, list[ConversationRecord]] = Recent(ttl)
+        self._people: Recent[str, Person | None] = Recent(ttl)
+        self._zones: Recent[str, str | None] = Recent(ttl)
+
+    async def personal_conversation_for(self, email: str) -> ConversationRecord | None:
+        return await self._personal.get(email, lambda: self._directory.personal_conversation_for(email))
+
+    async def channel_conversations_for(self, rotation: str) -> list[ConversationRecord]:
+        return await self._channels.get(rotation, lambda: self._directory.channel_conversations_for(rotation))
+
+    async def people(self, emails: Iterable[str]) -> dict[str, Person]:
+        found = await self._people.get_many(emails, self._directory.people, None)
+        return {email: person for email, person in found.items() if person is not None}
+
+    async def zones(self, emails: Iterable[str]) -> dict[str, str]:
+        found = await self._zones.get_many(emails, self._directory.zones, None)
+        return {email: zone for email, zone in found.items() if zone is not None}
+
+
 class OutboxPort(Protocol):
     """The outbox (`bot.outbox.Outbox`), as far as alerts use it."""
 
@@ -72,11 +99,28 @@ def update_key(copy_key: str, version: int) -> str:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A card to post for a page: where, in which thread (the idempotency key of the copy
+    it answers), and what it carries beside the alert (zone, a note, text with mentions)."""
+
+    conversation_key: str
+    body: dict[str, Any]
+    thread_of_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Reach:
     """What paging one step amounts to: the words for the timeline and the cards to post."""
 
     detail: str
-    messages: tuple[NewMessage, ...] = ()
+    targets: tuple[Target, ...] = ()
+
+    def messages(self, alert_id: int, version: int) -> list[NewMessage]:
+        """The cards as copies of alert `alert_id`, posted at `version` (once paged)."""
+        return [NewMessage(MessageKind.CARD, target.conversation_key,
+                           page_key(alert_id, version, target.conversation_key), alert_id=alert_id,
+                           thread_of_key=target.thread_of_key, body=target.body)
+                for target in self.targets]
 
 
 @dataclass(frozen=True)
@@ -111,6 +155,11 @@ class Deliveries:
         self._directory = directory
         self._outbox = outbox
 
+    def batch(self, ttl: float | None = None) -> Deliveries:
+        """The same, looking each person up once (for `ttl` seconds; None: for as long as
+        the returned value is used, e.g. one batch of pages or updates)."""
+        return Deliveries(MemoDirectory(self._directory, ttl), self._outbox)
+
     async def duty(self, rotation: Rotation, others: Mapping[str, Rotation], at: datetime) -> Duty:
         """Who is on duty at `at`, with the names and Teams ids of everyone a page may name."""
         duty = Duty.at(rotation, others, at)
@@ -118,25 +167,22 @@ class Deliveries:
         return replace(duty, people=people)
 
     # planning a page -------------------------------------------------------------------
-    async def reach(self, stored: StoredAlert, step: EscalationStep, duty: Duty, *, version: int,
+    async def reach(self, alert: Alert, rotation_zone: str, step: EscalationStep, duty: Duty, *,
                     copies: Sequence[AlertMessage], first: bool, now: datetime) -> Reach:
-        """The cards that page `step` for the alert, which will be at `version` once paged.
+        """The cards that page `step` for the alert (whose existing copies are `copies`).
         The first page also posts the card in every bound channel that has none yet."""
-        alert = stored.alert
         if step.kind is StepKind.CHANNEL:
-            reach = await self._channel_step(alert, step, duty, version, copies, now)
-        else:
-            reach = await self._person_step(alert, step, duty, version, stored.timezone)
-        if first and step.kind is not StepKind.CHANNEL:
-            posted = {copy.conversation_key for copy in copies}
-            extra = [self._channel_copy(alert, conversation, version, stored.timezone)
-                     for conversation in await self._directory.channel_conversations_for(alert.rotation)
-                     if conversation.key not in posted]
-            reach = Reach(reach.detail, reach.messages + tuple(extra))
-        return reach
+            return await self._channel_step(alert, step, duty, copies, now)
+        reach = await self._person_step(alert, step, duty, rotation_zone)
+        if not first:
+            return reach
+        posted = {copy.conversation_key for copy in copies}
+        extra = [Target(conversation.key, _body(rotation_zone))
+                 for conversation in await self._directory.channel_conversations_for(alert.rotation)
+                 if conversation.key not in posted]
+        return Reach(reach.detail, reach.targets + tuple(extra))
 
-    async def _person_step(self, alert: Alert, step: EscalationStep, duty: Duty, version: int,
-                           rotation_zone: str) -> Reach:
+    async def _person_step(self, alert: Alert, step: EscalationStep, duty: Duty, rotation_zone: str) -> Reach:
         email = {StepKind.PRIMARY: duty.primary, StepKind.SECONDARY: duty.secondary}.get(step.kind, step.person)
         role = "" if step.kind is StepKind.PERSON else f"the {step.kind.value}, "
         if email is None:
@@ -146,32 +192,23 @@ class Deliveries:
             return Reach(f"{role}{duty.name(email)} (no chat with Rota yet)")
         zone = (await self._directory.zones([email])).get(email, rotation_zone)
         note = f"You are {step.describe()} of {alert.rotation}." if step.kind is not StepKind.PERSON else None
-        message = NewMessage(MessageKind.CARD, conversation.key, page_key(alert.id, version, conversation.key),
-                             alert_id=alert.id, body=_body(zone, note=note))
-        return Reach(f"{role}{duty.name(email)}", (message,))
+        return Reach(f"{role}{duty.name(email)}", (Target(conversation.key, _body(zone, note=note)),))
 
-    async def _channel_step(self, alert: Alert, step: EscalationStep, duty: Duty, version: int,
-                            copies: Sequence[AlertMessage], now: datetime) -> Reach:
+    async def _channel_step(self, alert: Alert, step: EscalationStep, duty: Duty, copies: Sequence[AlertMessage],
+                            now: datetime) -> Reach:
         channels = await self._directory.channel_conversations_for(alert.rotation)
         if not channels:
             return Reach("the channel (no channel is bound to the rotation)")
         wanted = duty.rotation.members if step.mention is Mention.TEAM else [duty.primary, duty.secondary]
         mentions = [found for email in dict.fromkeys(e for e in wanted if e) if (found := duty.mention(email))]
-        waited = _waited(alert, now)
         words = " ".join(f"@{m.name}" for m in mentions) or "Everyone"
-        say = f"{words}: this alert is still not acknowledged{waited}."
-        messages = []
+        body = _body(duty.rotation.timezone, text=f"{words}: this alert is still not acknowledged{_waited(alert, now)}.",
+                     mentions=mentions)
+        targets = []
         for conversation in channels:
             parent = _first_copy(copies, conversation.key)
-            messages.append(NewMessage(
-                MessageKind.CARD, conversation.key, page_key(alert.id, version, conversation.key),
-                alert_id=alert.id, thread_of_key=None if parent is None else parent.idempotency_key,
-                body=_body(duty.rotation.timezone, text=say, mentions=mentions)))
-        return Reach(step.describe(), tuple(messages))
-
-    def _channel_copy(self, alert: Alert, conversation: ConversationRecord, version: int, zone: str) -> NewMessage:
-        return NewMessage(MessageKind.CARD, conversation.key, page_key(alert.id, version, conversation.key),
-                          alert_id=alert.id, body=_body(zone))
+            targets.append(Target(conversation.key, body, None if parent is None else parent.idempotency_key))
+        return Reach(step.describe(), tuple(targets))
 
     # sending -----------------------------------------------------------------------------
     async def post(self, work: AlertWork, stored: StoredAlert, messages: Sequence[NewMessage],

@@ -49,7 +49,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     integration_id = _integration_id(request.match_info["integration"])
     presented = presented_secrets(request.headers.get(hdrs.AUTHORIZATION))
     try:
-        integration = await service.alerts.authenticate_integration(integration_id, presented)
+        integration = await service.authenticate(integration_id, presented)
     except NotFound:
         raise ApiError(404, "not_found", f"there is no integration {integration_id}") from None
     if integration is None:

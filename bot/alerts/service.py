@@ -15,29 +15,46 @@ After a webhook is answered, the new alerts are paged at once by a background ta
 from __future__ import annotations
 
 import asyncio
-import logging
+import hashlib
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.alerts.delivery import Deliveries, Duty, short
+from bot.alerts.batching import GroupCommit, Recent, WorkQueue
+from bot.alerts.delivery import Deliveries, Duty, Reach, short
 from bot.alerts.model import Alert, AlertState, AlertStateError, IncomingAlert, Outcome, intake
 from bot.alerts.policy import EscalationPolicy, StepKind, next_step, plan
 from bot.alerts.settings import AlertSettings
 from bot.alerts.urgency import HoldUntil, digest, disposition, next_business_start
 from bot.cards.digest import digest_card
 from bot.storage import Conflict, NotFound, Store
-from bot.storage.alerts import AlertMessage, AlertStore, AlertWork, Integration, MessageKind, NewMessage, StoredAlert
+from bot.storage.alerts import (
+    AlertMessage,
+    AlertStore,
+    AlertWork,
+    DueAlert,
+    Integration,
+    MessageKind,
+    NewMessage,
+    StoredAlert,
+    by_alert,
+)
 from shared.rotation import Rotation, SecondaryKind, ValidationError, normalize_email
 
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 #: Alerts looked at per pass of `run_due`, and passes at most (zero-minute steps chain).
 BATCH = 100
 MAX_PASSES = 20
 SNOOZES = {"30m": timedelta(minutes=30), "2h": timedelta(hours=2)}
+#: How long a checked integration secret is trusted without reading the database again: a
+#: burst of webhooks costs one read, and a deleted integration stops working within this.
+TRUST_SECRET_FOR = 10.0
+#: How long the intake reuses what it read about a rotation (its settings, members and
+#: overrides, its people's chats): a change made elsewhere reaches new pages within this.
+RECENT_SECONDS = 2.0
 UNTIL_BUSINESS_HOURS = "business"
 
 
@@ -86,6 +103,10 @@ async def _nothing() -> None:
     return None
 
 
+async def _not_planned(_due: datetime | None) -> None:
+    return None
+
+
 class AlertService:
     """Also the alerts' timer source (`bot.timers.TimerSource`): `next_due` and `run_due`."""
 
@@ -96,10 +117,19 @@ class AlertService:
         self._rotations = rotations
         self._deliveries = deliveries
         self._clock = clock
-        self._background: set[asyncio.Task[None]] = set()
+        self._intake = GroupCommit(self._intake_batch, BATCH)
+        self._trusted: dict[tuple[int, str], tuple[Integration, float]] = {}
+        self._recent_settings: Recent[str, AlertSettings] = Recent(RECENT_SECONDS)
+        self._recent_rotations: Recent[str, tuple[Rotation, dict[str, Rotation]]] = Recent(RECENT_SECONDS)
+        self._recent_directory = deliveries.batch(RECENT_SECONDS)
+        self._background = WorkQueue(self.process, BATCH)
         self._running = asyncio.Lock()
         self._closed = False
-        #: Awaited after a change that may make something due sooner (the timer's `poke`).
+        #: Awaited with the earliest instant the alerts just changed are next due, so that
+        #: their timer can be planned sooner if need be (`bot.alerts.context`).
+        self.on_due: Callable[[datetime | None], Awaitable[None]] = _not_planned
+        #: Awaited after existing alerts changed (repeated, resolved, acknowledged, paged by
+        #: the timer...), not for new ones; other areas chain their own hooks here.
         self.on_change: Callable[[], Awaitable[None]] = _nothing
 
     @property
@@ -110,106 +140,166 @@ class AlertService:
     def deliveries(self) -> Deliveries:
         return self._deliveries
 
+    @property
+    def recent_directory(self) -> Deliveries:
+        """Deliveries that reuse what they read about people for `RECENT_SECONDS` (intake)."""
+        return self._recent_directory
+
+    @property
+    def recent_settings(self) -> Recent[str, AlertSettings]:
+        return self._recent_settings
+
+    @property
+    def recent_rotations(self) -> Recent[str, tuple[Rotation, dict[str, Rotation]]]:
+        return self._recent_rotations
+
+    async def set_settings(self, rotation: str, settings: AlertSettings, actor: str) -> AlertSettings:
+        """Store the rotation's alert settings; new alerts follow them at once."""
+        stored = await self._alerts.set_settings(rotation, settings, actor)
+        self._recent_settings.forget(rotation)
+        return stored
+
     # intake ------------------------------------------------------------------------------
+    async def authenticate(self, integration_id: int, presented: Sequence[str]) -> Integration | None:
+        """The integration if one of the `presented` secrets is its own (see
+        `AlertStore.authenticate_integration`; raises NotFound for an unknown id). Only the
+        secret that matched is trusted for a while."""
+        if not presented:
+            return await self._alerts.authenticate_integration(integration_id, [])
+        now = time.monotonic()
+        for secret in presented:
+            key = (integration_id, hashlib.sha256(secret.encode()).hexdigest())
+            trusted = self._trusted.get(key)
+            if trusted is not None and trusted[1] > now:
+                return trusted[0]
+            found = await self._alerts.authenticate_integration(integration_id, [secret])
+            if found is not None:
+                self._trusted = {k: v for k, v in self._trusted.items() if v[1] > now}
+                self._trusted[key] = (found, now + TRUST_SECRET_FOR)
+                return found
+        return None
+
     async def receive(self, integration: Integration, notices: Sequence[IncomingAlert]) -> list[Received]:
-        """Apply a webhook's notices in one transaction; on return they are committed.
-        The pages they call for follow in the background."""
-        try:
-            received = await self._intake(integration, notices)
-        except Conflict:
-            received = await self._intake(integration, notices)
-        changed = [r.alert_id for r in received if r.alert_id is not None and r.outcome is not Outcome.IGNORED]
+        """Apply a webhook's notices; on return they are committed (in one transaction with
+        the notices of the webhooks that arrived meanwhile), and a new alert's first page
+        is queued in the outbox in that same transaction. Updates of the cards of repeated
+        or resolved alerts follow in the background."""
+        received = await self._intake.submit((integration, list(notices)))
+        changed = [r.alert_id for r in received if r.outcome in (Outcome.REPEATED, Outcome.RESOLVED)]
         if changed:
-            self._in_background(self.process(changed))
+            self._background.add(alert_id for alert_id in changed if alert_id is not None)
         return received
 
-    async def _intake(self, integration: Integration, notices: Sequence[IncomingAlert]) -> list[Received]:
-        rotation = integration.rotation
+    async def _intake_batch(self, requests: list[tuple[Integration, list[IncomingAlert]]]) -> list[list[Received]]:
+        """One transaction for every waiting webhook; once more if a concurrent writer
+        (another replica) opened an alert with one of the keys meanwhile."""
+        try:
+            batch = await self._intake_all(requests)
+        except Conflict:
+            batch = await self._intake_all(requests)
+        await self.on_due(batch.earliest_due)
+        return batch.answers
+
+    async def _intake_all(self, requests: list[tuple[Integration, list[IncomingAlert]]]) -> _IntakeBatch:
         async with self._alerts.transaction() as work:
-            now = work.now
-            settings = await work.settings(rotation)
-            received = []
-            for notice in notices:
-                latest = await work.latest(rotation, notice.dedup_key)
-                result = intake(None if latest is None else latest.alert, notice, rotation=rotation,
-                                integration=integration.kind, at=now)
-                if result.alert is None:
-                    received.append(Received(None if latest is None else latest.id, result.outcome))
-                    continue
-                if latest is None or result.outcome is Outcome.CREATED:
-                    alert = _held_if_not_urgent(result.alert, settings, now)
-                    stored = await work.insert(alert, integration_id=integration.id,
-                                               due_at=next_due_at(alert, settings.policy, now))
-                else:
-                    stored = await work.save(latest, result.alert, next_due_at(result.alert, settings.policy, now))
-                received.append(Received(stored.id, result.outcome))
-        return received
+            batch = _IntakeBatch(self, work)
+            await batch.look_up(requests)
+            for integration, notices in requests:
+                batch.answers.append([await batch.take(integration, notice) for notice in notices])
+        return batch
 
     # paging --------------------------------------------------------------------------------
     async def process(self, alert_ids: Iterable[int]) -> None:
         """Page what is due for these alerts now, and bring their cards up to date."""
         ids = list(dict.fromkeys(alert_ids))
         now = self._clock()
-        for alert_id in ids:
-            await self.advance(alert_id, now)
-        for alert_id in ids:
-            await self._refresh_alert(alert_id)
+        await self.advance(ids, now)
+        await self._refresh_alerts(ids)
+        stored = await self._alerts.get_many(ids)
+        await self.on_due(min((s.due_at for s in stored.values() if s.due_at is not None), default=None))
         await self.on_change()
 
-    async def advance(self, alert_id: int, now: datetime) -> bool:
-        """Page the alert's due escalation step, if any (ending a snooze that ran out).
+    async def advance(self, alert_ids: Iterable[int], now: datetime) -> bool:
+        """Page each alert's due escalation step, if any (ending snoozes that ran out).
         False when nothing was paged: not due, waiting for a digest, or changed meanwhile."""
-        try:
-            stored = await self._alerts.get(alert_id)
-        except NotFound:
-            return False
-        alert = stored.alert
-        if alert.held_until is not None and alert.held_until <= now:
-            return False
-        settings = await self._alerts.settings(alert.rotation)
-        if alert.state is AlertState.SNOOZED and alert.snoozed_until <= now:
-            alert = alert.unsnooze(alert.snoozed_until)
-        due = plan(alert, settings.policy, now).due
-        if due is None:
-            await self._reschedule(stored, next_due_at(alert, settings.policy, now))
-            return False
-        rotation, others = await self._rotation(alert.rotation)
-        duty = await self._deliveries.duty(rotation, others, now)
-        copies = await self._alerts.messages_of([alert_id])
-        current = replace(stored, alert=alert)
-        reach = await self._deliveries.reach(current, due.step, duty, version=stored.version + 1, copies=copies,
-                                             first=alert.escalation_step == 0, now=now)
-        async with self._alerts.transaction() as work:
-            locked = await work.lock(alert_id)
-            if locked.version != stored.version:
-                return False
-            paged = alert.escalate(now, reach.detail)
-            saved = await work.save(locked, paged, next_due_at(paged, settings.policy, now))
-            await self._deliveries.post(work, saved, reach.messages, settings, copies)
-            await self._deliveries.refresh(work, saved, copies, settings)
-        return True
+        rotations: dict[str, list[StoredAlert]] = {}
+        for stored in (await self._alerts.get_many(alert_ids)).values():
+            held_until = stored.alert.held_until
+            if held_until is None or held_until > now:
+                rotations.setdefault(stored.alert.rotation, []).append(stored)
+        progressed = False
+        for rotation, group in rotations.items():
+            progressed |= await self._advance_rotation(rotation, group, now)
+        return progressed
 
-    async def _reschedule(self, stored: StoredAlert, due_at: datetime | None) -> None:
+    async def _advance_rotation(self, rotation_name: str, group: list[StoredAlert], now: datetime) -> bool:
+        settings = await self._alerts.settings(rotation_name)
+        due, idle = [], []
+        for stored in group:
+            alert = stored.alert
+            if alert.state is AlertState.SNOOZED and alert.snoozed_until <= now:
+                alert = alert.unsnooze(alert.snoozed_until)
+            step = plan(alert, settings.policy, now).due
+            if step is None:
+                idle.append((stored, next_due_at(alert, settings.policy, now)))
+            else:
+                due.append((replace(stored, alert=alert), step))
+        await self._reschedule([(stored, at) for stored, at in idle if at != stored.due_at])
+        if not due:
+            return False
+        rotation, others = await self.rotation_and_others(rotation_name)
+        deliveries = self._deliveries.batch()
+        duty = await deliveries.duty(rotation, others, now)
+        copies = by_alert(await self._alerts.messages_of(stored.id for stored, _ in due))
+        reaches = [await deliveries.reach(stored.alert, stored.timezone, step.step, duty,
+                                          copies=copies.get(stored.id, []), first=stored.alert.escalation_step == 0,
+                                          now=now)
+                   for stored, step in due]
+        paged = False
+        async with self._alerts.transaction() as work:
+            locked = await work.lock_many(stored.id for stored, _ in due)
+            for (stored, _), reach in zip(due, reaches, strict=True):
+                current = locked.get(stored.id)
+                if current is None or current.version != stored.version:
+                    continue
+                own = copies.get(stored.id, [])
+                changed = stored.alert.escalate(now, reach.detail)
+                saved = await work.save(current, changed, next_due_at(changed, settings.policy, now),
+                                        has_copies=bool(own))
+                await deliveries.post(work, saved, reach.messages(saved.id, saved.version), settings, own)
+                await deliveries.refresh(work, saved, own, settings)
+                paged = True
+        return paged
+
+    async def _reschedule(self, changes: list[tuple[StoredAlert, datetime | None]]) -> None:
         """Keep `due_at` true when nothing else changes (a policy changed meanwhile)."""
-        if due_at == stored.due_at:
+        if not changes:
             return
         async with self._alerts.transaction() as work:
-            locked = await work.lock(stored.id)
-            if locked.version == stored.version:
-                await work.reschedule(stored.id, due_at)
+            locked = await work.lock_many(stored.id for stored, _ in changes)
+            for stored, due_at in changes:
+                current = locked.get(stored.id)
+                if current is not None and current.version == stored.version:
+                    await work.reschedule(stored.id, due_at)
 
-    async def _refresh_alert(self, alert_id: int) -> None:
-        """Bring the alert's card copies up to date (read first: usually nothing is behind)."""
-        try:
-            stored = await self._alerts.get(alert_id)
-        except NotFound:
+    async def _refresh_alerts(self, alert_ids: list[int]) -> None:
+        """Bring the alerts' card copies up to date (read first: usually nothing is behind)."""
+        stored = await self._alerts.get_many(alert_ids)
+        copies = by_alert(await self._alerts.messages_of(alert_ids))
+        behind = [alert_id for alert_id, found in stored.items()
+                  if any(copy.shown_version < found.version for copy in copies.get(alert_id, []))]
+        if not behind:
             return
-        if all(copy.shown_version >= stored.version for copy in await self._alerts.messages_of([alert_id])):
-            return
+        deliveries = self._deliveries.batch()
         async with self._alerts.transaction() as work:
-            stored = await work.lock(alert_id)
-            copies = await work.messages(alert_id)
-            await self._deliveries.refresh(work, stored, copies, await work.settings(stored.alert.rotation))
+            locked = await work.lock_many(behind)
+            current_copies = await work.messages_of(behind)
+            settings: dict[str, AlertSettings] = {}
+            for alert_id, found in locked.items():
+                rotation = found.alert.rotation
+                if rotation not in settings:
+                    settings[rotation] = await work.settings(rotation)
+                await deliveries.refresh(work, found, current_copies.get(alert_id, []), settings[rotation])
 
     # timers ------------------------------------------------------------------------------------
     async def next_due(self, now: datetime) -> datetime | None:
@@ -229,36 +319,27 @@ class AlertService:
             due = await self._alerts.due_alerts(now, BATCH)
             if not due or not await self._run_pass(due, now):
                 break
-        for message in await self._alerts.messages_due(now):
-            await self._refresh_message(message)
+        await self._refresh_messages(await self._alerts.messages_due(now))
 
-    async def _run_pass(self, due, now: datetime) -> bool:
+    async def _run_pass(self, due: list[DueAlert], now: datetime) -> bool:
+        stored = await self._alerts.get_many(item.id for item in due)
+        digests = sorted({s.alert.rotation for s in stored.values()
+                          if s.alert.held_until is not None and s.alert.held_until <= now})
         progressed = False
-        digests = {item.rotation for item in due if await self._waits_for_digest(item.id, now)}
-        for rotation in sorted(digests):
+        for rotation in digests:
             progressed |= await self.send_digest(rotation, now)
-        for item in due:
-            if item.rotation not in digests:
-                progressed |= await self.advance(item.id, now)
-        return progressed
+        return await self.advance(stored, now) or progressed
 
-    async def _waits_for_digest(self, alert_id: int, now: datetime) -> bool:
-        try:
-            held_until = (await self._alerts.get(alert_id)).alert.held_until
-        except NotFound:
-            return False
-        return held_until is not None and held_until <= now
-
-    async def _refresh_message(self, message: AlertMessage) -> None:
-        if message.kind is MessageKind.DIGEST:
-            await self._refresh_digest(message)
-        elif message.alert_id is not None:
-            await self._refresh_alert(message.alert_id)
+    async def _refresh_messages(self, messages: list[AlertMessage]) -> None:
+        for message in messages:
+            if message.kind is MessageKind.DIGEST:
+                await self._refresh_digest(message)
+        await self._refresh_alerts(list(dict.fromkeys(m.alert_id for m in messages if m.alert_id is not None)))
 
     # digest --------------------------------------------------------------------------------------
     async def send_digest(self, rotation_name: str, now: datetime) -> bool:
         """Deliver, as one card, the rotation's alerts held until `now` or earlier."""
-        rotation, others = await self._rotation(rotation_name)
+        rotation, others = await self.rotation_and_others(rotation_name)
         duty = await self._deliveries.duty(rotation, others, now)
         places = await self._deliveries.digest_places(rotation_name, duty.primary)
         async with self._alerts.transaction() as work:
@@ -313,7 +394,7 @@ class AlertService:
         for _ in range(3):
             applied = await self._apply_once(alert_id, verb, person, until, pressed, digest_key, actor or person)
             if applied is not None:
-                self._in_background(self.process([alert_id]))
+                self._background.add([alert_id])
                 return applied
         raise Conflict("the alert kept changing while the action was applied; try again")
 
@@ -323,20 +404,20 @@ class AlertService:
         stored = await self._alerts.get(alert_id)
         alert = stored.alert
         settings = await self._alerts.settings(alert.rotation)
-        rotation, others = await self._rotation(alert.rotation)
+        rotation, others = await self.rotation_and_others(alert.rotation)
         duty = await self._deliveries.duty(rotation, others, now)
         _check_allowed(person, rotation, duty, settings)
         copies = await self._alerts.messages_of([alert_id])
-        reach_messages: tuple[NewMessage, ...] = ()
+        reach = Reach("")
         if verb is Verb.ESCALATE:
             step = next_step(alert, settings.policy)
             if step is None:
                 raise AlertStateError("escalate", alert.state, "Everyone in the escalation policy was already "
                                       "paged; there is nobody left to escalate it to.")
-            reach = await self._deliveries.reach(stored, step.step, duty, version=stored.version + 1, copies=copies,
+            reach = await self._deliveries.reach(alert, stored.timezone, step.step, duty, copies=copies,
                                                  first=alert.escalation_step == 0 and step.step.kind is not
                                                  StepKind.CHANNEL, now=now)
-            changed, reach_messages = alert.escalate(now, reach.detail, actor=person), reach.messages
+            changed = alert.escalate(now, reach.detail, actor=person)
         else:
             changed = _transition(alert, verb, person, now, until, settings)
         async with self._alerts.transaction() as work:
@@ -344,7 +425,7 @@ class AlertService:
             if locked.version != stored.version:
                 return None
             saved = await work.save(locked, changed, next_due_at(changed, settings.policy, now))
-            await self._deliveries.post(work, saved, reach_messages, settings, copies)
+            await self._deliveries.post(work, saved, reach.messages(saved.id, saved.version), settings, copies)
             await self._mark_pressed(work, saved, copies, pressed)
             if digest_key:
                 await work.refresh_digest(digest_key)
@@ -373,7 +454,8 @@ class AlertService:
         return next((c for c in copies if c.conversation_key == conversation_key), copies[0] if copies else None)
 
     # plumbing ------------------------------------------------------------------------------------------
-    async def _rotation(self, name: str) -> tuple[Rotation, dict[str, Rotation]]:
+    async def rotation_and_others(self, name: str) -> tuple[Rotation, dict[str, Rotation]]:
+        """The rotation, and the one named as its secondary (for the engine's `others`)."""
         rotation = await self._rotations.get_rotation(name)
         others: dict[str, Rotation] = {}
         if rotation.secondary.kind is SecondaryKind.ROTATION and rotation.secondary.rotation:
@@ -384,26 +466,78 @@ class AlertService:
             others[other.name] = other
         return rotation, others
 
-    def _in_background(self, work) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("paging after a change failed; the timer will try again", exc_info=task.exception())
-
     async def settle(self) -> None:
         """Wait for the pages and card updates started in the background."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self._background.settle()
 
     async def close(self) -> None:
         """Finish what is under way and start nothing more (before the database closes)."""
         async with self._running:
             self._closed = True
         await self.settle()
+
+
+class _IntakeBatch:
+    """The notices of the webhooks that share one transaction, and what they looked up:
+    each rotation's settings and who is on duty are read once per batch."""
+
+    def __init__(self, service: AlertService, work: AlertWork) -> None:
+        self._service = service
+        self._work = work
+        self._deliveries = service.recent_directory
+        self._duty: dict[str, Duty] = {}
+        self._latest: dict[tuple[str, str], StoredAlert] = {}
+        self.answers: list[list[Received]] = []
+        self.earliest_due: datetime | None = None
+
+    async def look_up(self, requests: list[tuple[Integration, list[IncomingAlert]]]) -> None:
+        """The newest stored alert of every key in the batch, in one query."""
+        wanted = {(integration.rotation, notice.dedup_key) for integration, notices in requests for notice in notices}
+        self._latest.update(await self._work.latest_many(wanted))
+
+    async def take(self, integration: Integration, notice: IncomingAlert) -> Received:
+        work, now, rotation = self._work, self._work.now, integration.rotation
+        settings = await self._settings_of(rotation)
+        latest = self._latest.get((rotation, notice.dedup_key))
+        result = intake(None if latest is None else latest.alert, notice, rotation=rotation,
+                        integration=integration.kind, at=now)
+        if result.alert is None:
+            return Received(None if latest is None else latest.id, result.outcome)
+        if latest is None or result.outcome is Outcome.CREATED:
+            stored = await self._open(_held_if_not_urgent(result.alert, settings, now), integration, settings)
+        else:
+            stored = await work.save(latest, result.alert, next_due_at(result.alert, settings.policy, now))
+        self._latest[(rotation, notice.dedup_key)] = stored
+        if stored.due_at is not None and (self.earliest_due is None or stored.due_at < self.earliest_due):
+            self.earliest_due = stored.due_at
+        return Received(stored.id, result.outcome)
+
+    async def _open(self, alert: Alert, integration: Integration, settings: AlertSettings) -> StoredAlert:
+        """Store a new alert, its first step already paged (in this same transaction) unless
+        it is held for the digest."""
+        now = self._work.now
+        due = plan(alert, settings.policy, now).due
+        reach = None
+        if due is not None:
+            duty = await self._duty_in(alert.rotation)
+            reach = await self._deliveries.reach(alert, duty.rotation.timezone, due.step, duty, copies=[], first=True,
+                                                 now=now)
+            alert = alert.escalate(now, reach.detail)
+        stored = await self._work.insert(alert, integration_id=integration.id,
+                                         due_at=next_due_at(alert, settings.policy, now), version=1 if reach is None else 2)
+        if reach is not None:
+            await self._deliveries.post(self._work, stored, reach.messages(stored.id, stored.version), settings)
+        return stored
+
+    async def _settings_of(self, rotation: str) -> AlertSettings:
+        return await self._service.recent_settings.get(rotation, lambda: self._work.settings(rotation))
+
+    async def _duty_in(self, rotation_name: str) -> Duty:
+        if rotation_name not in self._duty:
+            rotation, others = await self._service.recent_rotations.get(
+                rotation_name, lambda: self._service.rotation_and_others(rotation_name))
+            self._duty[rotation_name] = await self._deliveries.duty(rotation, others, self._work.now)
+        return self._duty[rotation_name]
 
 
 def _held_if_not_urgent(alert: Alert, settings: AlertSettings, now: datetime) -> Alert:

@@ -14,11 +14,12 @@ outbox recognises by its idempotency key.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.alerts.batching import Recent
 from bot.alerts.model import Alert, AlertState, IntegrationKind
 from bot.alerts.settings import AlertSettings
 from bot.storage import queries
@@ -42,6 +44,8 @@ INTEGRATION_SECRET_PREFIX = "rotahook_"
 INTEGRATION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_SECRET_LENGTH = 256
 MAX_LIST = 500
+#: Seconds a rotation's id and zone are reused across transactions.
+ROTATION_IDS_KEPT = 2.0
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,9 @@ class AlertStore:
         self._clock = clock
         self._readers = async_sessionmaker(engine, expire_on_commit=False)
         self._writers = async_sessionmaker(writer(engine), expire_on_commit=False)
+        #: Rotation name → (id, zone), as transactions recently found them (a rotation made
+        #: again under the same name has a new id: the insert fails, and this is forgotten).
+        self._rotation_ids: Recent[str, tuple[int, str]] = Recent(ROTATION_IDS_KEPT)
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
@@ -150,6 +157,7 @@ class AlertStore:
             async with self._writers() as session, session.begin():
                 yield session
         except IntegrityError as exc:
+            self._rotation_ids.forget()
             raise Conflict("the change conflicts with data stored meanwhile; try again") from exc
 
     @asynccontextmanager
@@ -157,7 +165,9 @@ class AlertStore:
         """One unit of work, committed when the block ends; a constraint broken by a
         concurrent writer (two first notices of one key at once) is a Conflict."""
         async with self._writing() as session:
-            yield AlertWork(session, self._clock())
+            work = AlertWork(session, self._clock(), self._rotation_ids)
+            yield work
+            await work.flush()
 
     # integrations --------------------------------------------------------------------
     async def create_integration(self, rotation: str, kind: IntegrationKind, name: str,
@@ -245,6 +255,12 @@ class AlertStore:
             raise NotFound("alert", alert_id)
         return found
 
+    async def get_many(self, alert_ids: Iterable[int]) -> dict[int, StoredAlert]:
+        """The alerts among `alert_ids` that exist, by id."""
+        query = _alert_query().where(AlertRow.id.in_(list(alert_ids)))
+        async with self._readers() as session:
+            return {found.id: found for found in (_stored(*row) for row in await session.execute(query))}
+
     async def list_alerts(self, rotation: str | None = None, states: Iterable[AlertState] = (),
                           limit: int = 100) -> list[StoredAlert]:
         """Newest first. Raises NotFound for an unknown rotation."""
@@ -299,20 +315,23 @@ class AlertWork:
     """The steps of one transaction. Alerts read here are locked until it ends (on
     PostgreSQL; SQLite's writers already take turns)."""
 
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, session: AsyncSession, now: datetime,
+                 rotations: Recent[str, tuple[int, str]] | None = None) -> None:
         self._session = session
-        self._rotations: dict[str, tuple[int, str]] = {}
+        self._rotations: Recent[str, tuple[int, str]] = rotations if rotations is not None else Recent(None)
+        self._new_messages: list[dict[str, Any]] = []
         self.now = now
 
     async def _rotation(self, rotation: str) -> tuple[int, str]:
         """The rotation's id and time zone. Raises NotFound."""
-        if rotation not in self._rotations:
-            query = select(RotationRow.id, RotationRow.timezone).where(RotationRow.name == rotation)
-            row = (await self._session.execute(query)).first() if isinstance(rotation, str) else None
-            if row is None:
-                raise NotFound("rotation", rotation)
-            self._rotations[rotation] = (row[0], row[1])
-        return self._rotations[rotation]
+        return await self._rotations.get(rotation, lambda: self._look_up_rotation(rotation))
+
+    async def _look_up_rotation(self, rotation: str) -> tuple[int, str]:
+        query = select(RotationRow.id, RotationRow.timezone).where(RotationRow.name == rotation)
+        row = (await self._session.execute(query)).first() if isinstance(rotation, str) else None
+        if row is None:
+            raise NotFound("rotation", rotation)
+        return row[0], row[1]
 
     async def rotation_id(self, rotation: str) -> int:
         """Raises NotFound."""
@@ -321,13 +340,25 @@ class AlertWork:
     async def settings(self, rotation: str) -> AlertSettings:
         return await _settings(self._session, await self.rotation_id(rotation))
 
-    async def latest(self, rotation: str, dedup_key: str) -> StoredAlert | None:
-        """The newest alert with this key in the rotation, open or not."""
-        query = (_alert_query().where(AlertRow.rotation_id == await self.rotation_id(rotation),
-                                      AlertRow.dedup_key == dedup_key)
-                 .order_by(AlertRow.id.desc()).limit(1).with_for_update(of=AlertRow))
-        row = (await self._session.execute(query)).first()
-        return None if row is None else _stored(*row)
+    async def latest_many(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
+        """For each (rotation, key) that has alerts, the newest of them, open or not; one query."""
+        pairs = set(wanted)
+        if not pairs:
+            return {}
+        rotation_ids = [await self.rotation_id(rotation) for rotation in {rotation for rotation, _ in pairs}]
+        keys = {key for _, key in pairs}
+        newest = (select(func.max(AlertRow.id))
+                  .where(AlertRow.rotation_id.in_(rotation_ids), AlertRow.dedup_key.in_(keys))
+                  .group_by(AlertRow.rotation_id, AlertRow.dedup_key))
+        query = _alert_query().where(AlertRow.id.in_(newest)).with_for_update(of=AlertRow)
+        found = (_stored(*row) for row in await self._session.execute(query))
+        return {key: stored for stored in found if (key := (stored.alert.rotation, stored.alert.dedup_key)) in pairs}
+
+    async def lock_many(self, alert_ids: Iterable[int]) -> dict[int, StoredAlert]:
+        """The alerts among `alert_ids` that still exist, by id, locked in id order."""
+        query = (_alert_query().where(AlertRow.id.in_(sorted(alert_ids))).order_by(AlertRow.id)
+                 .with_for_update(of=AlertRow))
+        return {found.id: found for found in (_stored(*row) for row in await self._session.execute(query))}
 
     async def lock(self, alert_id: int) -> StoredAlert:
         """Raises NotFound."""
@@ -343,30 +374,36 @@ class AlertWork:
                  .order_by(AlertRow.id).with_for_update(of=AlertRow))
         return [_stored(*row) for row in await self._session.execute(query)]
 
-    async def insert(self, alert: Alert, *, integration_id: int | None, due_at: datetime | None) -> StoredAlert:
+    async def insert(self, alert: Alert, *, integration_id: int | None, due_at: datetime | None,
+                     version: int = 1) -> StoredAlert:
+        """A new alert; `version` above 1 when it was already changed (paged) before it was stored."""
         rotation_id, timezone = await self._rotation(alert.rotation)
         values = {
             "rotation_id": rotation_id, "integration_id": integration_id, "dedup_key": alert.dedup_key,
-            "version": 1, "created_at": self.now, **_alert_columns(alert, due_at, self.now),
+            "version": version, "created_at": self.now, **_alert_columns(alert, due_at, self.now),
         }
         new_id = await self._session.scalar(insert(AlertRow).values(**values).returning(AlertRow.id))
-        return StoredAlert(_with_id(alert, new_id), 1, timezone, due_at)
+        return StoredAlert(_with_id(alert, new_id), version, timezone, due_at)
 
-    async def save(self, stored: StoredAlert, alert: Alert, due_at: datetime | None) -> StoredAlert:
-        """Store the alert's new value; every copy of its card is then behind."""
+    async def save(self, stored: StoredAlert, alert: Alert, due_at: datetime | None, *,
+                   has_copies: bool = True) -> StoredAlert:
+        """Store the alert's new value; every copy of its card is then behind (a caller
+        that knows there is none yet says `has_copies=False`, saving a statement)."""
+        await self.flush()
         version = stored.version + 1
         await self._session.execute(
             update(AlertRow).where(AlertRow.id == stored.id)
             .values(version=version, **_alert_columns(alert, due_at, self.now)).execution_options(synchronize_session=False))
-        await self._session.execute(
-            update(AlertMessageRow).where(AlertMessageRow.alert_id == stored.id)
-            .values(wanted_version=version, retry_at=self.now).execution_options(synchronize_session=False))
+        if has_copies:
+            await self._session.execute(
+                update(AlertMessageRow).where(AlertMessageRow.alert_id == stored.id)
+                .values(wanted_version=version, retry_at=self.now).execution_options(synchronize_session=False))
         return StoredAlert(alert, version, stored.timezone, due_at)
 
     async def add_messages(self, rotation: str, messages: Iterable[NewMessage], version: int, *,
                            sent: Iterable[str] = (), retry_at: datetime | None = None) -> None:
-        """Store new cards at `version`: those whose keys are in `sent` were queued just
-        now; the others are due at `retry_at`."""
+        """Store new cards at `version` (written by `flush`): those whose keys are in `sent`
+        were queued just now; the others are due at `retry_at`."""
         rotation_id = await self.rotation_id(rotation)
         queued = set(sent)
         rows = [{
@@ -376,6 +413,12 @@ class AlertWork:
             "shown_version": version if m.idempotency_key in queued else 0,
             "retry_at": None if m.idempotency_key in queued else retry_at or self.now, "created_at": self.now,
         } for m in messages]
+        self._new_messages.extend(rows)
+
+    async def flush(self) -> None:
+        """Write the cards added so far, all in one statement (before the commit, and before
+        anything here reads cards)."""
+        rows, self._new_messages = self._new_messages, []
         if rows:
             await self._session.execute(insert(AlertMessageRow), rows)
 
@@ -384,6 +427,7 @@ class AlertWork:
         await outbox.enqueue_in(self._session, message)
 
     async def postpone(self, message_id: int, retry_at: datetime) -> None:
+        await self.flush()
         await self._session.execute(update(AlertMessageRow).where(AlertMessageRow.id == message_id)
                                     .values(retry_at=retry_at).execution_options(synchronize_session=False))
 
@@ -393,17 +437,24 @@ class AlertWork:
                                     .execution_options(synchronize_session=False))
 
     async def messages(self, alert_id: int) -> list[AlertMessage]:
-        query = _message_query().where(AlertMessageRow.alert_id == alert_id).order_by(AlertMessageRow.id)
-        return [_message(*row) for row in await self._session.execute(query)]
+        return (await self.messages_of([alert_id])).get(alert_id, [])
+
+    async def messages_of(self, alert_ids: Iterable[int]) -> dict[int, list[AlertMessage]]:
+        """The card copies of these alerts, by alert, each in the order first posted."""
+        await self.flush()
+        query = _message_query().where(AlertMessageRow.alert_id.in_(list(alert_ids))).order_by(AlertMessageRow.id)
+        return by_alert(_message(*row) for row in await self._session.execute(query))
 
     async def refresh_digest(self, digest_key: str) -> None:
         """The digest's alerts changed: every copy of it is behind."""
+        await self.flush()
         await self._session.execute(
             update(AlertMessageRow).where(AlertMessageRow.digest_key == digest_key)
             .values(wanted_version=AlertMessageRow.wanted_version + 1, retry_at=self.now)
             .execution_options(synchronize_session=False))
 
     async def mark_shown(self, message_ids: Iterable[int], version: int, *, activity_id: str | None = None) -> None:
+        await self.flush()
         """These copies show `version` now (queued, or refreshed by an invoke's answer);
         they stay due if the alert moved past it meanwhile."""
         ids = list(message_ids)
@@ -416,6 +467,14 @@ class AlertWork:
 
 
 # queries and conversions ---------------------------------------------------------------------
+def by_alert(messages: Iterable[AlertMessage]) -> dict[int, list[AlertMessage]]:
+    grouped: dict[int, list[AlertMessage]] = {}
+    for message in messages:
+        if message.alert_id is not None:
+            grouped.setdefault(message.alert_id, []).append(message)
+    return grouped
+
+
 def _integration_kind(kind: object) -> IntegrationKind:
     try:
         return IntegrationKind(kind)
@@ -466,7 +525,7 @@ def _stored(alert_id: int, version: int, data: dict[str, Any], timezone: str, du
 
 
 def _with_id(alert: Alert, alert_id: int) -> Alert:
-    return Alert.from_dict({**alert.to_dict(), "id": alert_id})
+    return dataclasses.replace(alert, id=alert_id)
 
 
 def _alert_columns(alert: Alert, due_at: datetime | None, now: datetime) -> dict[str, Any]:

@@ -139,7 +139,7 @@ async def test_escalate_pages_the_next_step_at_once(rig: Rig, router: ActionRout
 
 
 async def test_acknowledging_from_the_digest_refreshes_the_digest_everywhere(rig: Rig, router: ActionRouter):
-    await rig.alerts.set_settings("data-platform", OFFICE, "test")
+    await rig.service.set_settings("data-platform", OFFICE, "test")
     rig.clock.now = NIGHT
     [held] = await rig.fire(notice(severity=Severity.WARNING))
     await rig.tick(MORNING - rig.clock())

@@ -11,9 +11,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.settings import Settings
 from tests.alerts_service.conftest import ALICE, DAN, ROTATION
-from tests.api.conftest import Api, rotation_body
-
-pytest_plugins = ["tests.api.conftest"]
+from tests.api.conftest import Api, api, client, reader, rotation_body, tokens  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 3, 20, 10, 30, tzinfo=timezone.utc)
 GENERIC = {"title": "Nightly ETL failed", "severity": "critical", "dedup_key": "etl"}

@@ -75,7 +75,7 @@ async def test_a_restart_mid_escalation_carries_on_and_sends_nothing_twice(both_
 
 async def test_at_night_a_warning_waits_for_the_morning_digest(both_rig: Rig, database_url, clock, sender):
     rig = both_rig
-    await rig.alerts.set_settings(ROTATION, OFFICE, ACTOR)
+    await rig.service.set_settings(ROTATION, OFFICE, ACTOR)
     clock.now = NIGHT
     [drift] = await rig.fire(notice("drift", severity=Severity.WARNING, title="Feature drift on churn model"))
     [disk] = await rig.fire(notice("disk", severity=Severity.WARNING, title="Disk 91% full on db1"))
