@@ -81,9 +81,7 @@ def my_shifts_card(
     body: list[Element] = [heading(f"Your shifts: the next {_weeks(weeks)}")]
     for rotation, segment in ordered:
         if segment.start <= now < segment.end:
-            body.append(
-                text(f"You are on duty for **{rotation}** until {when(segment.end, zone, now)}.", color="Good")
-            )
+            body.append(_under_way(rotation, segment, zone, now))
     if ordered:
         rows = [_my_row(rotation, segment, zone) for rotation, segment in ordered]
         body.append(table([2, 2, 2, 2], ["Rotation", "From", "To", "As"], rows))
@@ -91,6 +89,14 @@ def my_shifts_card(
         body.append(text(f"You have no shifts in the next {_weeks(weeks)}."))
     body.append(text(f"{zone_note(zone)}.", size="Small", isSubtle=True))
     return adaptive_card(body)
+
+
+def _under_way(rotation: str, segment: Segment, zone: ZoneInfo, now: datetime) -> Element:
+    """A backup stretch is not "on duty": say which one it is, so nobody thinks they hold the pager."""
+    until = when(segment.end, zone, now)
+    if segment.layer is Layer.PRIMARY:
+        return text(f"You are on duty for **{rotation}** until {until}.", color="Good")
+    return text(f"You are the secondary (backup) for **{rotation}** until {until}.", color="Accent")
 
 
 def _my_row(rotation: str, segment: Segment, zone: ZoneInfo) -> Element:

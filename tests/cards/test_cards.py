@@ -164,6 +164,12 @@ def test_my_shifts_calls_out_the_shift_under_way() -> None:
     assert "data-platform\nMon 2 Mar 12:00\nMon 9 Mar 12:00\nprimary" in text
 
 
+def test_a_backup_stretch_under_way_is_not_called_on_duty() -> None:
+    text = shown(samples.my_shifts(BOB))
+    assert "You are the secondary (backup) for **data-platform** until Mon 12:00 (in 4 days)." in text
+    assert "You are on duty" not in text
+
+
 def test_my_shifts_marks_secondary_and_override() -> None:
     text = shown(samples.my_shifts(CAROL))
     assert "Wed 11 Mar 08:00\nThu 12 Mar 08:00\nprimary (override)" in text
