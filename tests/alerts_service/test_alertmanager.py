@@ -1,40 +1,28 @@
 """The whole way, for real: an alert fired in a real Prometheus Alertmanager reaches the
 service over loopback, and the person on duty gets the card from the Bot Connector in
-under a second from the webhook; its resolution updates that card in place."""
+under a second from the webhook, with the next escalation step planned on the timer;
+its resolution updates that card in place."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timezone
-
-import pytest
+from datetime import datetime, timedelta, timezone
 
 from bot.alerts.model import IntegrationKind
 from bot.app import create_app
-from bot.appkeys import ALERTS, STORE
+from bot.appkeys import ALERTS, STORE, TIMERS
 from bot.settings import Settings
 from bot.storage.teams import TeamsStore
 from tests.alerts.alertmanager import running_alertmanager
 from tests.alerts_service.conftest import ACTOR, ALICE, ROTATION, rotation
 from tests.cards.reading import shown
 from tests.fakes.connector import FakeConnector, cards
-from tests.teams.conftest import teams_message
+from tests.teams.conftest import connector, teams_message  # noqa: F401  (the Connector fixture)
 
 LABELS = {"alertname": "NightlyETLFailed", "job": "orders", "severity": "page"}
 ANNOTATIONS = {"summary": "Nightly ETL job orders failed", "runbook_url": "https://runbooks.example.com/etl"}
 TITLE = ANNOTATIONS["summary"]
 DELIVERY_TIMEOUT = 15.0
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 def cards_with(connector: FakeConnector, conversation: str, words: str, method: str = "POST") -> list:
@@ -60,6 +48,8 @@ async def test_a_fired_alert_reaches_the_person_on_duty_and_its_resolution_updat
         arrived = datetime.now(timezone.utc)
         [stored] = await app[ALERTS].alerts.list_alerts(ROTATION)
         assert (arrived - stored.alert.timeline[0].at).total_seconds() < 1.0
+        assert stored.due_at == stored.alert.timeline[0].at + timedelta(minutes=5)
+        assert app[TIMERS].planned("alerts") <= stored.due_at  # the timer wakes in time for the secondary
         [card] = cards_with(connector, chat.conversation_id, TITLE)
 
         await alertmanager.resolve(LABELS)

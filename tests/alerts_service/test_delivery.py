@@ -1,12 +1,14 @@
 """A new alert reaches the person on duty and the channel; repeats and the source's
-resolution update every copy in place, through the outbox."""
+resolution update every copy in place, through the outbox, which rides out an outage;
+two replicas receiving the same first notice at once keep one alert."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from bot.alerts.model import AlertState, EventKind, SourceStatus
-from tests.alerts_service.conftest import ALICE_CHAT, BOB_CHAT, CHANNEL, Rig, notice
+from bot.alerts.model import AlertState, EventKind, Outcome, SourceStatus
+from tests.alerts_service.conftest import ALICE_CHAT, BOB_CHAT, CHANNEL, Rig, notice, start_rig
 from tests.cards.reading import shown
 
 
@@ -60,3 +62,36 @@ async def test_every_message_reaches_teams_once(rig: Rig):
 
     keys = rig.sender.keys()
     assert len(keys) == len(set(keys))
+
+
+async def test_a_connector_outage_delays_the_card_but_loses_nothing(rig: Rig):
+    rig.sender.outage = True
+    [fired] = await rig.fire(notice())
+    assert rig.sender.posts(ALICE_CHAT) == []
+
+    rig.sender.outage = False
+    rig.clock.advance(timedelta(minutes=1))
+    await rig.settle()
+
+    [dm] = rig.sender.posts(ALICE_CHAT)
+    assert "Nightly ETL job orders failed" in shown(dm.message.card)
+    assert (await rig.alert(fired.alert_id)).state is AlertState.TRIGGERED
+
+
+async def test_two_replicas_taking_the_same_first_notice_at_once_keep_one_alert(both_rig: Rig, database_url, clock,
+                                                                                 sender):
+    other = await start_rig(database_url, clock, sender, seeded=True)
+    try:
+        received = await asyncio.gather(both_rig.service.receive(both_rig.integration, [notice()]),
+                                        other.service.receive(other.integration, [notice()]))
+        await other.settle()
+        await both_rig.settle()
+    finally:
+        await other.store.close()
+
+    [[first], [second]] = received
+    assert first.alert_id == second.alert_id
+    assert {first.outcome, second.outcome} == {Outcome.CREATED, Outcome.REPEATED}
+    [stored] = await both_rig.alerts.list_alerts()
+    assert stored.alert.count == 2
+    assert len(sender.posts(ALICE_CHAT)) == 1
