@@ -51,6 +51,10 @@ _BARE_HOUR = re.compile(rf"\b({DAY_WORDS})\s+(?:at\s+)?(\d{{1,2}})(?![\d:.hH]|\s
 _BARE_NUMBER = re.compile(r"^\d{1,2}(st|nd|rd|th)?$", re.IGNORECASE)
 _TIME_ONLY = re.compile(r"^(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}|noon|midnight)$", re.IGNORECASE)
 _YEAR = re.compile(r"\b\d{4}\b")
+_WEEKDAY = re.compile(r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|nesday|rsday|urday)?\b", re.IGNORECASE)
+_EXPLICIT_DATE = re.compile(
+    r"\d+\s*[-/.]\s*\d+|\b(" + "|".join(MONTHS) + r")[a-z]*\b|\b\d{1,2}(st|nd|rd|th)\b", re.IGNORECASE
+)
 _TIME_PERIODS = {"time", "part_of_day"}
 
 
@@ -222,7 +226,8 @@ def _today_not_next(local: datetime, base: datetime, text: str) -> datetime:
     today = base.date()
     if "next" in text.lower().split():
         return local
-    week_on = local.date() == today + timedelta(days=7)
+    named_weekday = _WEEKDAY.search(text) is not None and _EXPLICIT_DATE.search(text) is None
+    week_on = named_weekday and local.date() == today + timedelta(days=7)
     year_on = local.date() == _same_day_next_year(today) and not _YEAR.search(text)
     return datetime.combine(today, local.time()) if week_on or year_on else local
 

@@ -142,3 +142,10 @@ def test_an_unknown_or_missing_zone_means_utc(name: str | None) -> None:
 
 def test_a_known_zone_is_used() -> None:
     assert resolve_zone("Asia/Kolkata").key == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize("text", ["2026-11-30", "30 nov", "30/11", "mon 30 nov", "next monday"])
+def test_a_date_a_week_ahead_written_out_is_not_taken_for_today(text: str) -> None:
+    monday = datetime(2026, 11, 23, 13, 40, tzinfo=timezone.utc)
+    when = parse_when(text, monday, ZoneInfo("Europe/Paris"))
+    assert when.at == datetime(2026, 11, 29, 23, 0, tzinfo=timezone.utc)  # Mon 30 Nov 00:00 in Paris
