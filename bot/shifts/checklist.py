@@ -23,9 +23,9 @@ class Tick:
 
 @dataclass(frozen=True)
 class DutyRun:
-    """A duty that fell due at `due_at`, sent to `person` (None: nobody was on duty)."""
+    """A duty that fell due at `due_at`, sent to `person` (None: nobody was on duty);
+    `id` is set once stored."""
 
-    id: int
     rotation: str
     title: str
     items: tuple[str, ...]
@@ -35,6 +35,7 @@ class DutyRun:
     message_key: str
     ticked: Mapping[int, Tick] = field(default_factory=dict)
     done_at: datetime | None = None
+    id: int | None = None
 
     @property
     def steps(self) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ from bot.shifts.checklist import DutyRun
 from bot.shifts.routine import Occurrence, RoutineDuty, next_occurrence, occurrences
 from bot.shifts.services import UNKNOWN_PRESSER, Services, short
 from bot.storage import NotFound
-from bot.storage.shifts import NewRun
 from shared.oncall import on_call, shift_index, shift_start
 from shared.rotation import Rotation, ValidationError
 
@@ -66,8 +65,8 @@ class DutySource:
         person = on_call(rotation, at, rotations).primary
         closes_at = shift_start(rotation, shift_index(rotation, at) + 1)
         key = f"duty:{rotation.name}:{at:%Y%m%dT%H%M%SZ}:{hashlib.sha256(duty.title.encode()).hexdigest()[:16]}"
-        run, _new = await services.shifts.add_run(NewRun(rotation.name, duty.title, duty.items, at, closes_at, person,
-                                                         key))  # fmt: skip
+        run, _new = await services.shifts.add_run(DutyRun(rotation.name, duty.title, duty.items, at, closes_at, person,
+                                                          key))  # fmt: skip
         await self._send(rotation, run)
         return run
 

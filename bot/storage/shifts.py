@@ -57,19 +57,6 @@ Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
-class NewRun:
-    """A duty falling due, before it is stored."""
-
-    rotation: str
-    title: str
-    items: tuple[str, ...]
-    due_at: datetime
-    closes_at: datetime
-    person: str | None
-    message_key: str
-
-
-@dataclass(frozen=True)
 class HandoverRecord:
     rotation: str
     handoff_at: datetime
@@ -149,7 +136,7 @@ class ShiftStore:
             return await _duties(session, rotation_id)
 
     # duty runs -----------------------------------------------------------------------------
-    async def add_run(self, run: NewRun) -> tuple[DutyRun, bool]:
+    async def add_run(self, run: DutyRun) -> tuple[DutyRun, bool]:
         """Store the run, or find the one stored for the same duty and instant; the flag says
         whether it is new. Raises NotFound."""
         async with self._writing() as session:

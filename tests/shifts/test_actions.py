@@ -6,11 +6,11 @@ from __future__ import annotations
 from bot.alerts.model import Severity
 from bot.conversations import ActionRouter, CardAction, ChatUser, ConversationKind, ConversationRecord
 from bot.shifts import duties, postmortems
+from bot.shifts.checklist import DutyRun
 from bot.shifts.duties import DutyActions
 from bot.shifts.postmortem import Postmortem
 from bot.shifts.postmortems import PostmortemActions
 from bot.shifts.routine import RoutineDuty
-from bot.storage.shifts import NewRun
 from tests.cards.reading import shown
 from tests.shifts.conftest import ALICE, BOB, REPLAN, ROTATION, Rig, chat_of, firing, utc
 
@@ -33,8 +33,8 @@ def press(verb: str, data: dict, email: str | None) -> CardAction:
 
 async def a_run(rig: Rig) -> int:
     duty = RoutineDuty.parse("thu 18:00 Pre-prod push: build; smoke tests")
-    run, _ = await rig.shifts.add_run(NewRun(ROTATION, duty.title, duty.items, utc(2026, 3, 5, 17),
-                                             utc(2026, 3, 9, 11), ALICE, "duty:push"))  # fmt: skip
+    run, _ = await rig.shifts.add_run(DutyRun(ROTATION, duty.title, duty.items, utc(2026, 3, 5, 17),
+                                              utc(2026, 3, 9, 11), ALICE, "duty:push"))  # fmt: skip
     return run.id
 
 

@@ -43,7 +43,7 @@ def page(at: datetime, acknowledged_after: timedelta | None = None, *, held: boo
 
 def run(person: str, due: datetime, *, done: bool) -> DutyRun:
     closes = due + timedelta(days=2)
-    base = DutyRun(1, "data-platform", "Pre-prod push", ("smoke tests",), due, closes, person, "key")
+    base = DutyRun("data-platform", "Pre-prod push", ("smoke tests",), due, closes, person, "key")
     return base.tick(0, True, person, due + timedelta(minutes=5)) if done else base
 
 

@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 
 from bot.chat.duty import Stretch
+from bot.shifts.checklist import DutyRun
 from bot.shifts.postmortem import Postmortem
 from bot.shifts.reminders import Lead, ReminderPrefs
 from bot.shifts.routine import RoutineDuty
 from bot.storage import NotFound, Store
 from bot.storage.alerts import AlertStore
-from bot.storage.shifts import HandoverRecord, NewRun, Notice, ShiftStore, Snapshot
+from bot.storage.shifts import HandoverRecord, Notice, ShiftStore, Snapshot
 from bot.storage.teams import TeamsStore
 from tests.shifts.conftest import ACTOR, ALICE, BOB, ROTATION, START, firing, seed, utc
 from tests.storage.conftest import FakeClock
@@ -50,9 +51,9 @@ async def test_duties_are_replaced_as_a_list_and_the_same_list_again_changes_not
         await shifts.duties("nope")
 
 
-def _run(due_minutes: int = 0) -> NewRun:
+def _run(due_minutes: int = 0) -> DutyRun:
     due = utc(2026, 3, 2, 15) + timedelta(minutes=due_minutes)
-    return NewRun(ROTATION, "Production rollout checklist", ("dashboards green", "announce"), due,
+    return DutyRun(ROTATION, "Production rollout checklist", ("dashboards green", "announce"), due,
                   utc(2026, 3, 9, 11), ALICE, f"duty:{due_minutes}")  # fmt: skip
 
 
