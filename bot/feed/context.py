@@ -78,9 +78,10 @@ async def feed_context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         stop_watching()
-        timers.unregister(handoffs.name)
-        await hub.close()
         await pokes.close()
+        timers.unregister(handoffs.name)
+        await handoffs.close()
+        await hub.close()
 
 
 async def _close_streams(app: web.Application) -> None:

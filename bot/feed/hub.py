@@ -184,7 +184,7 @@ class FeedHub:
             self._task = asyncio.get_running_loop().create_task(self._refresh_while_due())
 
     async def _refresh_while_due(self) -> None:
-        while self._due and self._subscriptions:
+        while self._due and self._subscriptions and not self._closed:
             self._due = False
             causes, fallback = self._causes, self._fallback
             self._causes, self._fallback = {}, None
@@ -218,12 +218,12 @@ class FeedHub:
         return {str(alert.id): feed_alert(alert, self._links, feed.AlertState.RESOLVED) for alert in resolved}
 
     async def close(self) -> None:
-        """End every stream (the service is stopping) and the refresh under way."""
+        """End every stream (the service is stopping); start no refresh, and let the one
+        under way finish, before the database closes."""
         self._closed = True
         for subscriptions in self._subscriptions.values():
             for subscription in subscriptions:
                 subscription.close()
         if self._task is not None:
-            self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
