@@ -28,7 +28,6 @@ from bot.storage.shifts import ShiftStore
 from bot.storage.teams import TeamsStore
 from bot.timers import TimerService
 from shared.rotation import Rotation, Secondary, SecondaryKind, ShiftLength
-from tests.render.fixtures import card_renderer, render_card_png  # noqa: F401
 from tests.storage.conftest import FakeClock
 
 ROTATION = "data-platform"

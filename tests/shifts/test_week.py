@@ -13,7 +13,6 @@ from bot.alerts.model import Severity
 from bot.chat.ports import ReportRequest
 from bot.conversations import ActionRouter, CardAction, ChatUser, ConversationKind, ConversationRecord
 from bot.shifts import duties, postmortems
-from bot.shifts.chart import report_chart
 from bot.shifts.duties import DutyActions
 from bot.shifts.postmortems import PostmortemActions
 from bot.shifts.reporting import Reports
