@@ -14,11 +14,23 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.appkeys import ACTION_ROUTER, ALERTS, CHAT_HANDLER, CLOCK, GRAPH_TAGS, OUTBOX, SETTINGS, STORE, TEAMS_ROSTER
+from bot.appkeys import (
+    ACTION_ROUTER,
+    ALERTS,
+    CHAT_HANDLER,
+    CLOCK,
+    GRAPH_TAGS,
+    OUTBOX,
+    SETTINGS,
+    SHIFTS,
+    STORE,
+    TEAMS_ROSTER,
+)
 from bot.chat.alerts_bridge import AlertsInChat
 from bot.chat.context import Collaborators
 from bot.chat.service import ChatService
 from bot.graph.roster import graph_roster
+from bot.shifts.reporting import Reports
 from bot.storage.teams import TeamsStore
 
 
@@ -53,6 +65,7 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
             roster=roster,
             chats=app.get(TEAMS_ROSTER),
             tags=TagWarnings(sync) if sync is not None else None,
+            reports=Reports(app[SHIFTS]) if SHIFTS in app else None,
         )
         service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)
         app[CHAT_HANDLER] = service

@@ -33,3 +33,18 @@ async def test_ack_in_chat_goes_to_the_alerts_service(sqlite_url):
         [reply] = await app[CHAT_HANDLER].on_turn(turn)
 
     assert reply.text == "I can't find alert 7."
+
+
+async def test_report_in_chat_comes_from_the_shift_reports(sqlite_url):
+    from bot.appkeys import STORE
+    from tests.chat_service.conftest import data_platform
+
+    app = create_app(Settings(database_url=sqlite_url, port=0), clock=lambda: NOW)
+    async with TestClient(TestServer(app)):
+        await app[STORE].create_rotation(data_platform(), "test")
+        turn = ChatTurn(user=ALICE.user(), conversation=ALICE.chat, text=f"report {data_platform().name} last month")
+        replies = await app[CHAT_HANDLER].on_turn(turn)
+
+    shown = texts(replies)
+    assert "data-platform: duty report, last month" in shown
+    assert "/api/v1/reports/data-platform/chart.png" in shown
