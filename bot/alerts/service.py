@@ -8,8 +8,11 @@ digest is due, so a service restarted after `kill -9` carries on where it was. A
 that lost a race (the alert changed between reading and locking) does nothing; the next
 pass plans again from what is stored.
 
-After a webhook is answered, the new alerts are paged at once by a background task
-(`settle` waits for those); should the service die first, the timer pages them.
+Webhooks that arrive together share one transaction (`batching.GroupCommit`), in which a
+new alert's first page is queued in the outbox too: once the webhook is answered, its
+card is on its way. The cards of repeated or resolved alerts are brought up to date by
+a background queue (`settle` waits for it); should the service die first, the timer
+finds those copies behind and updates them.
 """
 
 from __future__ import annotations
@@ -328,7 +331,7 @@ class AlertService:
         progressed = False
         for rotation in digests:
             progressed |= await self.send_digest(rotation, now)
-        return await self.advance(stored, now) or progressed
+        return await self.advance(stored.keys(), now) or progressed
 
     async def _refresh_messages(self, messages: list[AlertMessage]) -> None:
         for message in messages:
