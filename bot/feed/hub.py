@@ -217,6 +217,11 @@ class FeedHub:
         resolved = await self._reader.resolved(sorted(gone))
         return {str(alert.id): feed_alert(alert, self._links, feed.AlertState.RESOLVED) for alert in resolved}
 
+    async def settle(self) -> None:
+        """Wait until every change asked for so far has reached the subscriptions."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     async def close(self) -> None:
         """End every stream (the service is stopping); start no refresh, and let the one
         under way finish, before the database closes."""
