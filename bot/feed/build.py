@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
@@ -67,8 +68,11 @@ class RotationView:
     now: RotationNow
     shifts: tuple[Shift, ...]
 
-    def people(self) -> set[str]:
-        return {shift.person for shift in self.shifts} | {p for p in (self.now.primary, self.now.secondary) if p}
+    @cached_property
+    def people(self) -> frozenset[str]:
+        """Everyone holding duty in it now or in the shifts ahead."""
+        on_duty = {person for person in (self.now.primary, self.now.secondary) if person}
+        return frozenset({shift.person for shift in self.shifts} | on_duty)
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ def _primary_until(rotation: Rotation, others: Mapping[str, Rotation], at: datet
 
 def feed_for(user: str, plan: Schedule) -> MyFeed:
     """`user`'s feed: the rotations they are in or hold duty in, their shifts, their alerts."""
-    mine = {name: view for name, view in plan.views.items() if user in plan.members[name] or user in view.people()}
+    mine = {name: view for name, view in plan.views.items() if user in plan.members[name] or user in view.people}
     my_shifts = sorted((s for view in mine.values() for s in view.shifts if s.person == user),
                        key=lambda s: (s.start, s.rotation, s.layer))
     alerts = [feed_alert(alert, plan.links) for alert in plan.alerts if handed_to(alert, user, plan.views)]

@@ -29,9 +29,10 @@ from bot.storage.tray import TrayStore
 
 log = logging.getLogger(__name__)
 
-#: Writes to these tables can change someone's feed.
+#: Writes to these tables can change what a stream sends (a newly learned display name
+#: waits for the next change: no event carries names alone).
 ROTATION_TABLES = frozenset({"rotations", "rotation_members", "overrides", "time_off"})
-FEED_TABLES = ROTATION_TABLES | {"people", "alerts"}
+FEED_TABLES = ROTATION_TABLES | {"alerts"}
 
 
 class Pokes:

@@ -123,3 +123,16 @@ async def test_two_people_streaming_each_hear_only_their_own(admin: Api, alice: 
     assert first.data.user == BOB
     assert {s.person for s in mine.data.shifts} == {ALICE}
     assert {s.person for s in theirs.data.shifts} == {BOB}
+
+
+async def test_joining_moves_my_shifts_and_leaving_sends_a_feed_without_the_rotation(admin: Api, stream: Stream):
+    await stream.next()
+
+    await admin.ok("POST", f"/api/v1/rotations/{ROTATION}/members", json={"person": "dan@example.com"})
+    joined = await stream.next_change()
+    await admin.ok("DELETE", f"/api/v1/rotations/{ROTATION}/members/{ALICE}")
+    left = await stream.next_change()
+
+    assert isinstance(joined, ShiftChangedEvent) and joined.data.cause == "schedule"
+    assert isinstance(left, FeedEvent)
+    assert (left.data.rotations, left.data.shifts) == ([], [])
