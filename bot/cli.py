@@ -333,6 +333,16 @@ def integration_list(ctx: click.Context, rotation: str | None) -> None:
         click.echo(f"{i.id}  {i.rotation}  {i.kind.value}  {i.name}  {i.url(base)}  created {i.created:%Y-%m-%d}")
 
 
+@integration.command("delete")
+@click.argument("rotation")
+@click.argument("integration_id", type=click.IntRange(1))
+@click.pass_context
+def integration_delete(ctx: click.Context, rotation: str, integration_id: int) -> None:
+    """Delete a webhook of ROTATION (a leaked secret); its alerts stay."""
+    _with_store(ctx, lambda store: AlertStore(store.engine).delete_integration(rotation, integration_id, _actor()))
+    click.echo(f"deleted integration {integration_id} of {rotation}")
+
+
 def _public_url() -> str:
     """The address sources reach the service at (ROTA_PUBLIC_URL, else host and port)."""
     try:

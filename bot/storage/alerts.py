@@ -324,14 +324,7 @@ class AlertWork:
 
     async def _rotation(self, rotation: str) -> tuple[int, str]:
         """The rotation's id and time zone. Raises NotFound."""
-        return await self._rotations.get(rotation, lambda: self._look_up_rotation(rotation))
-
-    async def _look_up_rotation(self, rotation: str) -> tuple[int, str]:
-        query = select(RotationRow.id, RotationRow.timezone).where(RotationRow.name == rotation)
-        row = (await self._session.execute(query)).first() if isinstance(rotation, str) else None
-        if row is None:
-            raise NotFound("rotation", rotation)
-        return row[0], row[1]
+        return await self._rotations.get(rotation, lambda: _rotation(self._session, rotation))
 
     async def rotation_id(self, rotation: str) -> int:
         """Raises NotFound."""
@@ -483,11 +476,17 @@ def _integration_kind(kind: object) -> IntegrationKind:
         raise ValidationError("kind", f"{kind!r} is not one of {allowed}") from None
 
 
-async def _rotation_id(session: AsyncSession, name: str) -> int:
-    found = await queries.rotation_id(session, name) if isinstance(name, str) else None
-    if found is None:
+async def _rotation(session: AsyncSession, name: str) -> tuple[int, str]:
+    """The rotation's id and time zone. Raises NotFound."""
+    query = select(RotationRow.id, RotationRow.timezone).where(RotationRow.name == name)
+    row = (await session.execute(query)).first() if isinstance(name, str) else None
+    if row is None:
         raise NotFound("rotation", name)
-    return found
+    return row[0], row[1]
+
+
+async def _rotation_id(session: AsyncSession, name: str) -> int:
+    return (await _rotation(session, name))[0]
 
 
 async def _settings(session: AsyncSession, rotation_id: int) -> AlertSettings:

@@ -58,6 +58,18 @@ def test_list_shows_every_integration_but_no_secret(database_url: str) -> None:
     assert secret not in out
 
 
+def test_a_deleted_integration_refuses_its_secret(sqlite_url: str) -> None:
+    rota(sqlite_url, "apply", str(EXAMPLE))
+    created = json.loads(rota(sqlite_url, "integration", "add", "data-platform", "--kind", "generic", "--json")[1])
+
+    deleted = rota(sqlite_url, "integration", "delete", "data-platform", str(created["id"]))
+    again = rota(sqlite_url, "integration", "delete", "data-platform", str(created["id"]))
+
+    assert deleted == (0, f"deleted integration {created['id']} of data-platform\n")
+    assert again == (1, f"Error: integration {created['id']} does not exist\n")
+    assert rota(sqlite_url, "integration", "list")[1] == ""
+
+
 def test_refusals_say_what_is_wrong(sqlite_url: str) -> None:
     rota(sqlite_url, "apply", str(EXAMPLE))
     rota(sqlite_url, "integration", "add", "data-platform", "--kind", "generic")
