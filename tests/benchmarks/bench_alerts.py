@@ -33,7 +33,7 @@ from aiohttp import web
 
 from bot.alerts.model import IntegrationKind
 from bot.app import create_app
-from bot.appkeys import ALERTS, STORE
+from bot.appkeys import ALERTS, OUTBOX_WORKER, STORE
 from bot.settings import Settings
 from shared.rotation import Rotation, ShiftLength
 from tests.benchmarks.table import Row
@@ -122,6 +122,8 @@ async def _run() -> list[Row]:
 
 
 async def _measure(backend: str, url: str, ceiling: float) -> list[Row]:
+    async with _service(url, sending=False) as service:
+        alone = await _intake_alone(service)
     async with _service(url) as service:
         intake, delivered, burst_cards = await _intake(service)
     async with _service(url) as service:
@@ -130,6 +132,8 @@ async def _measure(backend: str, url: str, ceiling: float) -> list[Row]:
         one_chat, one_chat_cards = await _one_chat(service)
     target = "≥ 500 alerts/s" if backend == "SQLite" else ""
     return [
+        Row(AREA, f"webhook intake, {backend}, cards queued but the outbox not sending",
+            f"{alone:.0f} alerts/s ({alone / ceiling:.0%} of the ceiling)", target),
         Row(AREA, f"webhook intake, {backend} ({CONCURRENCY} senders, {ROTATIONS} rotations)",
             f"{intake:.0f} alerts/s ({intake / ceiling:.0%} of the ceiling)", target),
         Row(AREA, f"cards delivered from that burst, {backend}",
@@ -165,6 +169,12 @@ async def _ceiling() -> float:
                     await response.read()
 
             return CEILING_REQUESTS / await _timed_burst(one, CEILING_REQUESTS)
+
+
+async def _intake_alone(service: Service) -> float:
+    """Alerts per second answered for a burst, with nothing else running in the process."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+        return INTAKE_ALERTS / await _timed_burst(lambda n: service.post(session, n), INTAKE_ALERTS)
 
 
 async def _intake(service: Service) -> tuple[float, float, int]:
@@ -235,9 +245,9 @@ async def _serving(app: web.Application) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def _service(url: str) -> AsyncIterator[Service]:
+async def _service(url: str, *, sending: bool = True) -> AsyncIterator[Service]:
     """The service on a fresh database: rotations of one person each, who has a chat with
-    Rota, and one integration per rotation."""
+    Rota, and one integration per rotation; without `sending`, the outbox worker stops."""
     connector = TimedConnector()
     await connector.start()
     await _empty(url)
@@ -245,6 +255,9 @@ async def _service(url: str) -> AsyncIterator[Service]:
     try:
         async with _serving(app) as base:
             hooks = [await _rotation(app, connector, base, number) for number in range(ROTATIONS)]
+            worker = app[OUTBOX_WORKER]
+            if not sending and worker is not None:
+                await worker.stop()
             yield Service(hooks, connector)
     finally:
         await connector.close()
