@@ -40,6 +40,8 @@ MAX_WAITING_FIRES = 3
 #: After a run, a source that says it is due again at once waits this long: a source
 #: that cannot make progress must not spin the loop.
 RERUN_FLOOR = timedelta(seconds=1)
+#: How long `close` lets timer runs under way finish before cancelling them.
+CLOSE_GRACE = timedelta(seconds=10)
 
 
 class TimerSource(Protocol):
@@ -84,6 +86,8 @@ class TimerService:
         self._failures: defaultdict[str, int] = defaultdict(int)
         self._plans: dict[str, datetime] = {}
         self._leading = False
+        self._closing = False
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     @property
     def leading(self) -> bool:
@@ -95,11 +99,25 @@ class TimerService:
         await self._leadership.start(LeaderCallbacks(self._elected, self._deposed, self._poked))
 
     async def close(self) -> None:
+        """Stop planning, then let runs under way finish (bounded) before the resources
+        they use (the database, the outbox) are closed after us."""
+        self._closing = True
         await self._leadership.close()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
             # The scheduler shuts down on its next turn of the loop.
             await asyncio.sleep(0)
+        await self._drain()
+
+    async def _drain(self) -> None:
+        running = {task for task in self._in_flight if not task.done() and task is not asyncio.current_task()}
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=CLOSE_GRACE.total_seconds())
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
 
     async def register(self, source: TimerSource) -> None:
         """Add a source (every replica registers the same ones); the leader plans it now."""
@@ -144,7 +162,7 @@ class TimerService:
         calls; tests call it directly with a clock they move."""
         async with self._locks[name]:
             source = self._sources.get(name)
-            if source is None:
+            if source is None or self._closing:
                 return
             try:
                 await source.run_due(self._clock())
@@ -153,6 +171,14 @@ class TimerService:
                 return
             self._failures[name] = 0
             await self._plan(name, floor=RERUN_FLOOR)
+
+    async def _fire_from_timer(self, name: str) -> None:
+        """What the scheduler runs: `fire`, remembered so that `close` can wait for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        await self.fire(name)
 
     async def _plan(self, name: str, floor: timedelta = timedelta(0)) -> None:
         try:
@@ -174,7 +200,7 @@ class TimerService:
         """Set the source's trigger. The scheduler keeps real time and the service keeps
         its clock's, so the trigger is set the same distance from now as `due` is from
         the clock's now (they are the same clock but in tests)."""
-        if not self._leading or name not in self._sources:
+        if not self._leading or self._closing or name not in self._sources:
             return
         if due is None:
             self._unschedule(name)
@@ -182,7 +208,7 @@ class TimerService:
         self._plans[name] = due
         wait = max(due - self._clock(), floor)
         self._scheduler.add_job(
-            self.fire,
+            self._fire_from_timer,
             DateTrigger(run_date=datetime.now(timezone.utc) + wait),
             args=[name],
             id=name,

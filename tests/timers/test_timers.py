@@ -161,6 +161,40 @@ async def test_a_real_date_trigger_fires_on_time():
     assert service.planned("reminders") is None
 
 
+class SlowSource:
+    """A run that is still writing when the service is told to stop."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.finish = asyncio.Event()
+        self.finished = False
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        return None if self.finished or self.started.is_set() else now
+
+    async def run_due(self, now: datetime) -> None:
+        self.started.set()
+        await self.finish.wait()
+        self.finished = True
+
+
+async def test_closing_waits_for_a_run_under_way_before_the_database_goes():
+    service = TimerService(clock=lambda: datetime.now(timezone.utc))
+    await service.start()
+    source = SlowSource()
+    await service.register(source)
+    await asyncio.wait_for(source.started.wait(), timeout=10)
+
+    closing = asyncio.create_task(service.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # still waiting for the run
+    source.finish.set()
+    await asyncio.wait_for(closing, timeout=10)
+    assert source.finished
+
+
 async def test_timers_keep_their_distance_from_now_under_a_clock_set_in_the_past():
     frozen = FakeClock(datetime(2020, 1, 6, 9, 0, tzinfo=timezone.utc))
     service = TimerService(clock=frozen, paused=True)
