@@ -172,11 +172,12 @@ class FeedHub:
     def changed(self, causes: Mapping[str, Cause] | None = None, *, fallback: Cause | None = None) -> None:
         """The data behind the feeds changed: refresh every open stream. `causes` says why,
         per rotation (of changes gathered into one refresh, the last one's); `fallback`
-        covers the rotations it does not name."""
+        covers the rotations it does not name. With no stream open there is nothing to do."""
+        if not self._subscriptions:
+            return
         self._causes.update(causes or {})
         self._fallback = fallback or self._fallback
-        if self._subscriptions:
-            self._request()
+        self._request()
 
     def _request(self) -> None:
         self._due = True
