@@ -104,10 +104,12 @@ class TimerService:
         self._closing = True
         await self._leadership.close()
         if self._scheduler.running:
+            # Waiting comes first: shutting the scheduler down cancels the runs it started.
+            self._scheduler.pause()
+            await self._drain()
             self._scheduler.shutdown(wait=False)
             # The scheduler shuts down on its next turn of the loop.
             await asyncio.sleep(0)
-        await self._drain()
 
     async def _drain(self) -> None:
         running = {task for task in self._in_flight if not task.done() and task is not asyncio.current_task()}
