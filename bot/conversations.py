@@ -51,18 +51,34 @@ class ConversationRecord:
     reference: dict[str, Any] = field(default_factory=dict)
 
 
+class MentionKind(StrEnum):
+    """What a mention names: a person (Teams notifies them), or a tag, the whole team or a
+    channel (Teams notifies their members)."""
+
+    PERSON = "person"
+    TAG = "tag"
+    TEAM = "team"
+    CHANNEL = "channel"
+
+
 @dataclass(frozen=True)
 class Mention:
-    """A person @mentioned in an outgoing message (Teams notifies them)."""
+    """Someone or something @mentioned in a message. Only a person's mention has an email;
+    a tag's `teams_id` is the tag's id and its `name` the tag's display name."""
 
     teams_id: str
     name: str
     email: str | None = None
+    kind: str = MentionKind.PERSON
 
 
 @dataclass(frozen=True)
 class ChatTurn:
-    """One incoming chat message, the bot's own mention already stripped from `text`."""
+    """One incoming chat message, the bot's own mention already stripped from `text`.
+
+    `addressed` is False for a channel message that does not @mention the bot: Teams
+    delivers those too when the app may read every channel message (resource-specific
+    consent), and the bot answers them only when they call on the person on duty."""
 
     user: ChatUser
     conversation: ConversationRecord
@@ -72,6 +88,7 @@ class ChatTurn:
     message_link: str | None = None
     received_at: datetime | None = None
     is_team_owner: bool = False
+    addressed: bool = True
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,16 @@ message Teams delivers twice is stored once, so nothing is ever posted twice.
   press wins), and a later press only refreshes the card.
 * Pass: only the person it was routed to may pass it, once, to the secondary on duty
   now; the secondary is mentioned in the thread and gets their own copy.
+
+When the app may read every channel message, a message that does not @mention Rota is
+routed the same way if it calls on the person on duty: it mentions the tag of the rotation
+bound to its channel (by the name the tag sync gives it, or the id it got) or the whole team.
+Everything else said in the channel is none of Rota's business.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.cards import routed_mention_card
@@ -25,7 +31,10 @@ from bot.chat.context import Caller, Env, Refused, Rotations, display_names, loa
 from bot.chat.messages import personal_chat
 from bot.chat.replies import named
 from bot.conversations import CardAction, CardActionResult, ConversationRecord, Mention, OutgoingMessage, Reply
+from bot.conversations import MentionKind
+from bot.graph.reconcile import default_tag_name
 from bot.storage import NotFound
+from bot.storage.outbox import TagStateStore
 from bot.storage.teams import CardPlace, MentionState, NewMention, RoutedCard, RoutedMention
 from shared.oncall import on_call
 
@@ -35,6 +44,28 @@ TEAMS_HOME = "https://teams.microsoft.com/"
 
 def message_key(mention_id: int, name: str) -> str:
     return f"routed:{mention_id}:{name}"
+
+
+async def calls_on_duty(env: Env, conversation: ConversationRecord, mentions: Sequence[Mention]) -> bool:
+    """Whether a message not addressed to Rota is meant for the person on duty of the
+    rotation bound to its channel (only channels are bound)."""
+    if not mentions:
+        return False
+    bound = await env.teams.bound_rotation(conversation.key)
+    if bound is None or bound not in (await load_rotations(env)).by_name:
+        return False
+    if any(m.kind == MentionKind.TEAM for m in mentions):
+        return True
+    tags = [m for m in mentions if m.kind == MentionKind.TAG]
+    return bool(tags) and await _is_rotation_tag(env, bound, tags)
+
+
+async def _is_rotation_tag(env: Env, rotation: str, tags: Sequence[Mention]) -> bool:
+    """By the name the tag sync gives the rotation's tag, or by an id that tag was given."""
+    state = TagStateStore(env.store.engine)
+    name = (await state.tag_name(rotation) or default_tag_name(rotation)).casefold()
+    ids = {r.tag_id for r in await state.records(rotation) if r.tag_id}
+    return any(tag.name.lstrip("@").casefold() == name or tag.teams_id in ids for tag in tags)
 
 
 async def route(env: Env, caller: Caller, text: str, message_id: str | None, link: str | None) -> list[Reply]:

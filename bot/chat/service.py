@@ -52,6 +52,7 @@ from bot.chat.commands import (
     Swap,
     Tray,
     Who,
+    clean_text,
     parse,
 )
 from bot.chat.context import Caller, Clock, Collaborators, Env, Refused, checked_email, load_rotations
@@ -133,6 +134,8 @@ class ChatService:
     # --- ChatHandler -------------------------------------------------------------------------
 
     async def on_turn(self, turn: ChatTurn) -> list[Reply]:
+        if not turn.addressed:
+            return await self._overheard(turn)
         try:
             caller = await self._caller(turn.user, turn.conversation, is_team_owner=turn.is_team_owner)
             mentions = [(m.name, m.email or m.teams_id) for m in turn.mentions]
@@ -145,6 +148,20 @@ class ChatService:
         except Exception:
             log.exception("a chat message could not be answered")
             return [say(SORRY)]
+
+    async def _overheard(self, turn: ChatTurn) -> list[Reply]:
+        """A channel message not addressed to Rota: routed like `@Rota <text>` when it calls
+        on the person on duty, else left alone. Never parsed as a command, and never
+        answered with an error: the people talking were not talking to Rota."""
+        try:
+            if not await routing.calls_on_duty(self._env, turn.conversation, turn.mentions):
+                return []
+            caller = await self._caller(turn.user, turn.conversation, is_team_owner=turn.is_team_owner)
+            text = clean_text(turn.text, [(m.name, m.teams_id) for m in turn.mentions])
+            return await routing.route(self._env, caller, text, turn.message_id, turn.message_link)
+        except Exception:
+            log.exception("a message for the person on duty could not be routed")
+            return []
 
     async def on_installed(self, conversation: ConversationRecord, user: ChatUser | None) -> list[Reply]:
         """Remember the conversation and say hello with the rotations there are to bind."""

@@ -36,6 +36,7 @@ from bot.conversations import (
     ConversationKind,
     ConversationRecord,
     Mention,
+    MentionKind,
     OutgoingMessage,
     Reply,
 )
@@ -47,6 +48,7 @@ TEAMS_LINK = "https://teams.microsoft.com/l/message"
 THREAD_MARK = ";messageid="
 DEFAULT_ZONE = "UTC"
 _KINDS = {kind.value: kind for kind in ConversationKind}
+_MENTION_KINDS = {kind.value: kind for kind in MentionKind if kind is not MentionKind.PERSON}
 
 
 # --- reading what Teams sends -----------------------------------------------------------
@@ -168,24 +170,45 @@ def chat_user(activity: Activity, *, email: str | None) -> ChatUser | None:
 
 
 def mentioned(activity: Activity) -> list[Mention]:
-    """People (and tags) mentioned in the message, the bot itself left out."""
+    """People, tags, the team and channels mentioned in the message, the bot itself left out."""
     found = []
     for kind, props in _entities(activity):
         who = props.get("mentioned") or {}
         if kind == "mention" and who.get("id") and not _is_bot(who["id"], activity):
-            found.append(Mention(teams_id=who["id"], name=who.get("name") or ""))
+            found.append(Mention(teams_id=who["id"], name=who.get("name") or "", kind=_mention_kind(who, activity)))
     return found
+
+
+def _mention_kind(who: Mapping[str, Any], activity: Activity) -> MentionKind:
+    """Teams says `type: tag` (or `team`, `channel`) beside what is not a person; a mention
+    of the team's own id that says nothing is the team too."""
+    declared = _MENTION_KINDS.get(str(who.get("type") or "").lower())
+    if declared is not None:
+        return declared
+    team = (_channel_data(activity).get("team") or {}).get("id")
+    return MentionKind.TEAM if team and who.get("id") == team else MentionKind.PERSON
+
+
+def addressed(activity: Activity) -> bool:
+    """Whether the message is meant for the bot: a personal chat, or a message carrying the
+    bot's own mention entity (with every channel message delivered, most are not)."""
+    return conversation_kind(activity) is ConversationKind.PERSONAL or bool(_bot_mentions(activity))
 
 
 def text_without_bot_mention(activity: Activity) -> str:
     """The message text with each `<at>…</at>` that names the bot (by its mention entity) removed."""
     text = activity.text or ""
-    for kind, props in _entities(activity):
-        who = props.get("mentioned") or {}
+    for props in _bot_mentions(activity):
         tag = props.get("text")
-        if kind == "mention" and tag and _is_bot(who.get("id"), activity):
+        if tag:
             text = text.replace(tag, " ")
     return " ".join(text.split())
+
+
+def _bot_mentions(activity: Activity) -> list[Mapping[str, Any]]:
+    """The message's mention entities that name the bot."""
+    return [props for kind, props in _entities(activity)
+            if kind == "mention" and _is_bot((props.get("mentioned") or {}).get("id"), activity)]  # fmt: skip
 
 
 def message_link(activity: Activity, record: ConversationRecord) -> str | None:
@@ -215,6 +238,7 @@ def chat_turn(
         message_id=activity.id,
         message_link=message_link(activity, conversation),
         received_at=received_at,
+        addressed=addressed(activity),
     )
 
 

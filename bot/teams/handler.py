@@ -27,6 +27,7 @@ from bot.conversations import (
     ConversationKind,
     ConversationRecord,
     Mention,
+    MentionKind,
     Reply,
 )
 from bot.teams.activities import (
@@ -106,10 +107,13 @@ class RotaBot(TeamsActivityHandler):
         await self._reply(turn_context, seen.conversation, await self._domain.chat().on_turn(turn))
 
     async def _mentions(self, turn_context: TurnContext) -> list[Mention]:
+        """The mentions of the message, people with their emails (tags, the team and
+        channels have none to look up)."""
         found = []
         for mention in mentioned(turn_context.activity):
-            email = await self._roster.email(turn_context, mention.teams_id) if is_person(mention.teams_id) else None
-            found.append(replace(mention, email=email))
+            if mention.kind == MentionKind.PERSON and is_person(mention.teams_id):
+                mention = replace(mention, email=await self._roster.email(turn_context, mention.teams_id))
+            found.append(mention)
         return found
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
