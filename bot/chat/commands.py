@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 from bot.chat.dates import DateError, parse_range, parse_when, resolve_zone
 from bot.chat.periods import PERIOD_EXAMPLES, parse_period
 from bot.chat.table import COMMANDS, CommandSpec, Scope, manifest_command_lists, spec
+from bot.shifts.duty_commands import EXAMPLE as DUTY_EXAMPLE
+from bot.shifts.duty_commands import DutyCommand, parse_duty
 from shared.rotation import EMAIL_PATTERN, ValidationError, normalize_email, validate_name
 
 DEFAULT_WEEKS = 4
@@ -564,6 +566,13 @@ def _tray(context: _Context, rest: str) -> Tray:
     return Tray()
 
 
+def _duty(context: _Context, rest: str) -> DutyCommand:
+    try:
+        return parse_duty(rest)
+    except ValidationError as exc:
+        raise _Refusal(f"I can't read that duty: {exc.message}.", DUTY_EXAMPLE) from exc
+
+
 def _report(context: _Context, rest: str) -> Report:
     period = parse_period(rest, context.now, context.zone)
     rotation = None
@@ -597,6 +606,7 @@ _PARSERS: dict[str, Callable[[_Context, str], Command]] = {
     "backlog done": _backlog_done,
     "tray": _tray,
     "report": _report,
+    "duty": _duty,
 }
 
 __all__ = [

@@ -73,6 +73,7 @@ from bot.conversations import (
 from bot.storage import Conflict, NotFound, Person, Store
 from bot.storage.store import PERSON_FIELD_LENGTHS
 from bot.storage.teams import TeamsStore
+from bot.shifts.chat import DUTY_HANDLERS
 from shared.rotation import ValidationError
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     Ack: acknowledge,
     Tray: pairing_code,
     Report: report,
+    **DUTY_HANDLERS,
 }
 
 ACTION_HANDLERS: dict[str, ActionHandler] = {

@@ -14,7 +14,6 @@ a change at its next look (`Services.replan`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.cards.checklist import duties_card
@@ -22,43 +21,12 @@ from bot.cards.wording import when
 from bot.chat.context import Caller, Env, Refused, load_rotations, require_manager, working_rotation
 from bot.chat.replies import say
 from bot.conversations import Reply
+from bot.shifts.duty_commands import DutyAdd, DutyCommand, DutyList, DutyRemove
 from bot.shifts.routine import MAX_DUTIES, RoutineDuty
 from bot.storage.shifts import ShiftStore
-from shared.rotation import Rotation, ValidationError
+from shared.rotation import Rotation
 
 CHANGE = "Changing the routine duties"
-EXAMPLE = "duty add thu 18:00 Pre-prod push: build; smoke tests"
-
-
-@dataclass(frozen=True)
-class DutyList:
-    pass
-
-
-@dataclass(frozen=True)
-class DutyAdd:
-    duty: RoutineDuty
-
-
-@dataclass(frozen=True)
-class DutyRemove:
-    number: int
-
-
-DutyCommand = DutyList | DutyAdd | DutyRemove
-
-
-def parse_duty(rest: str) -> DutyCommand:
-    """`""` or `list`, `add <line>`, `remove <N>`."""
-    verb, _, argument = " ".join(rest.split()).partition(" ")
-    verb = verb.lower()
-    if verb in ("", "list"):
-        return DutyList()
-    if verb == "add":
-        return DutyAdd(RoutineDuty.parse(argument))
-    if verb in ("remove", "delete") and argument.isdigit():
-        return DutyRemove(int(argument))
-    raise ValidationError("duty", f"write “duty”, “{EXAMPLE}” or “duty remove 2”")
 
 
 async def duty_list(env: Env, caller: Caller, command: DutyList) -> list[Reply]:

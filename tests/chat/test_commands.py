@@ -276,3 +276,15 @@ def test_manifest_menus_offer_the_main_commands_per_scope() -> None:
     assert team_titles[:3] == ["help", "who", "schedule"] and "bind" in team_titles
     assert "my shifts" in personal_titles and "away" in personal_titles
     assert "tray" not in team_titles and "bind" not in personal_titles
+
+
+def test_duty_commands_are_read_and_a_bad_one_gets_the_example() -> None:
+    from bot.shifts.duty_commands import DutyAdd, DutyList, DutyRemove
+
+    now = datetime(2026, 3, 5, 8, 30, tzinfo=timezone.utc)
+    assert parse("duty", [], now, "Europe/Paris") == DutyList()
+    assert parse("duty remove 2", [], now, "Europe/Paris") == DutyRemove(2)
+    added = parse("duty add thu 18:00 Pre-prod push: build; smoke tests", [], now, "Europe/Paris")
+    assert isinstance(added, DutyAdd) and added.duty.title == "Pre-prod push"
+    refused = parse("duty add someday 18:00 Push", [], now, "Europe/Paris")
+    assert isinstance(refused, ParseError) and "duty add thu 18:00" in (refused.hint or "") + refused.message

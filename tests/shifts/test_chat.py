@@ -8,7 +8,8 @@ import pytest
 from bot.chat.context import Caller, Env, Refused
 from bot.chat.ports import ReportRequest
 from bot.conversations import ChatUser, ConversationKind, ConversationRecord
-from bot.shifts.chat import DUTY_HANDLERS, DutyAdd, DutyList, DutyRemove, parse_duty
+from bot.shifts.chat import DUTY_HANDLERS
+from bot.shifts.duty_commands import DutyAdd, DutyList, DutyRemove, parse_duty
 from bot.shifts.reporting import Reports
 from bot.shifts.routine import RoutineDuty
 from shared.rotation import ValidationError
