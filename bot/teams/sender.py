@@ -5,6 +5,8 @@ that channel thread, `replaces` updates an earlier activity in place (a card ref
 everyone). Failures come back as `DeliveryError`, retryable or not (see `failures.py`);
 retrying is the outbox's business, so nothing here loops or sleeps, and the SDK's own
 HTTP retries are turned off (a hidden retry of a send that did arrive posts it twice).
+Sends share Bot Connector clients and their connections (`ConnectorClients`); `close` them
+when the service stops.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from botbuilder.schema import Activity, ConversationReference
 from bot.conversations import ConversationRecord, Delivered, OutgoingMessage
 from bot.teams.activities import THREAD_MARK, outgoing_activity, split_thread
 from bot.teams.failures import CONNECTOR_ERRORS, connector_failure
-from bot.teams.proactive import connector_of, in_conversation
+from bot.teams.proactive import ConnectorClients
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -35,7 +37,7 @@ def addressed_reference(conversation: ConversationRecord, message: OutgoingMessa
 
 
 class TeamsSender:
-    """Implements `bot.conversations.Sender` with `CloudAdapter.continue_conversation`."""
+    """Implements `bot.conversations.Sender`: one proactive turn per message, on a kept client."""
 
     def __init__(
         self,
@@ -45,8 +47,7 @@ class TeamsSender:
         clock: Callable[[], datetime],
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
+        self._connectors = ConnectorClients(adapter, app_id, timeout=timeout)
         self._clock = clock
         self._timeout = timeout
 
@@ -55,17 +56,16 @@ class TeamsSender:
         reference = addressed_reference(conversation, message)
 
         async def deliver(turn_context: TurnContext) -> Delivered:
-            config = connector_of(turn_context).config
-            config.connection.timeout = self._timeout
-            config.retry_policy.retries = 0
             return await _deliver(turn_context, activity, message)
 
         try:
-            return await asyncio.wait_for(
-                in_conversation(self._adapter, self._app_id, reference, deliver), self._timeout
-            )
+            return await asyncio.wait_for(self._connectors.run(reference, deliver), self._timeout)
         except CONNECTOR_ERRORS as exc:
             raise connector_failure(exc, now=self._clock) from exc
+
+    async def close(self) -> None:
+        """Close the Bot Connector connections kept between sends."""
+        await self._connectors.close()
 
 
 async def _deliver(turn_context: TurnContext, activity: Activity, message: OutgoingMessage) -> Delivered:

@@ -4,6 +4,7 @@ looks like to the outbox: a retryable `DeliveryError`, and nothing sent twice.""
 from __future__ import annotations
 
 import pytest
+from botframework.connector.aio import ConnectorClient
 
 from bot.appkeys import TEAMS_ROSTER, TEAMS_SENDER
 from bot.conversations import ConversationKind, DeliveryError, Mention, OutgoingMessage
@@ -24,6 +25,20 @@ async def channel(local_bot, connector):
 @pytest.fixture
 def sender(local_bot):
     return local_bot.app[TEAMS_SENDER]
+
+
+@pytest.fixture
+def built(monkeypatch) -> list[ConnectorClient]:
+    """Every Bot Connector client constructed from now on (a few milliseconds of CPU each)."""
+    clients: list[ConnectorClient] = []
+    original = ConnectorClient.__init__
+
+    def counting(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        clients.append(self)
+
+    monkeypatch.setattr(ConnectorClient, "__init__", counting)
+    return clients
 
 
 async def test_a_proactive_post_starts_a_new_thread_in_the_channel(sender, channel, connector):
@@ -143,3 +158,28 @@ async def test_a_message_to_a_personal_chat_goes_to_that_person(local_bot, sende
     sent = connector.messages()[-1]
     assert (sent.conversation_id, sent.activity_id) == ("a:personal-1", None)
     assert sent.body["recipient"]["id"] == alice.teams_id
+
+
+async def test_many_sends_share_one_client_and_an_outage_is_still_retryable(sender, channel, connector, built):
+    for n in range(20):
+        await sender.send(channel, OutgoingMessage(f"m-{n}", channel.key, text=f"alert {n}"))
+    connector.fail_next(1, 503)
+
+    with pytest.raises(DeliveryError) as failed:
+        await sender.send(channel, OutgoingMessage("m-20", channel.key, text="alert 20"))
+    await sender.send(channel, OutgoingMessage("m-20", channel.key, text="alert 20"))
+
+    assert len(built) == 1
+    assert built[0].config.retry_policy.retries == 0
+    assert failed.value.retryable is True and "503" in str(failed.value)
+    assert [m["text"] for m in connector.posted()] == [f"alert {n}" for n in range(21)]
+
+
+async def test_a_closed_sender_opens_a_new_client_for_the_next_send(sender, channel, connector, built):
+    await sender.send(channel, OutgoingMessage("m-1", channel.key, text="before"))
+
+    await sender.close()
+    await sender.send(channel, OutgoingMessage("m-2", channel.key, text="after"))
+
+    assert len(built) == 2
+    assert [m["text"] for m in connector.posted()] == ["before", "after"]
