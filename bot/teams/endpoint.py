@@ -106,7 +106,10 @@ async def teams_context(app: web.Application) -> AsyncIterator[None]:
     app[TEAMS] = boundary
     app[TEAMS_SENDER] = boundary.sender
     app[TEAMS_ROSTER] = boundary.roster
-    yield
+    try:
+        yield
+    finally:
+        await boundary.sender.close()
 
 
 async def messages(request: web.Request) -> web.Response:
