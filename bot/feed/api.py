@@ -35,7 +35,8 @@ TAG = "tray"
 
 
 def links_for(settings: Settings) -> Links:
-    """"Open Teams" opens the chat with Rota (where alert cards are); "Open schedule" the tab."""
+    """The tray's "Open Teams" opens the chat with Rota (where alert cards are posted, so
+    alerts link there too); its "Open schedule" opens the Schedule tab's page."""
     teams = f"https://teams.microsoft.com/l/chat/0/0?users=28:{settings.app_id}" if settings.app_id else None
     return Links(teams=teams, schedule=f"{settings.base_url}/tab/schedule")
 
