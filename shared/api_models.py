@@ -324,4 +324,5 @@ PATH_PARAMETERS: dict[str, TypeAdapter[Any]] = {
     "email": TypeAdapter(Email),
     "override_id": TypeAdapter(Id),
     "time_off_id": TypeAdapter(Id),
+    "id": TypeAdapter(Id),
 }

@@ -21,6 +21,7 @@ from bot.appkeys import (
     CLOCK,
     GRAPH_TAGS,
     OUTBOX,
+    PAIRING,
     SETTINGS,
     SHIFTS,
     STORE,
@@ -66,6 +67,7 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
             chats=app.get(TEAMS_ROSTER),
             tags=TagWarnings(sync) if sync is not None else None,
             reports=Reports(app[SHIFTS]) if SHIFTS in app else None,
+            pairing=app.get(PAIRING),
         )
         service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)
         app[CHAT_HANDLER] = service

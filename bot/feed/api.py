@@ -12,7 +12,6 @@ import math
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
-from pydantic import TypeAdapter
 
 from bot.alerts.model import AlertStateError
 from bot.alerts.service import NotAllowed, Verb
@@ -25,7 +24,6 @@ from bot.feed.identity import person_of
 from bot.feed.pairing import PairingRefused
 from bot.settings import Settings
 from shared import feed
-from shared.api_models import PATH_PARAMETERS, Id
 from shared.feed import Links, MyFeed, PairRequest, PairResponse, SignInOptions
 
 V1 = "/api/v1"
@@ -122,5 +120,4 @@ ROUTES: tuple[ApiRoute, ...] = (
 def add_routes(app: web.Application) -> None:
     """The tray's routes. The contract names the alert `{id}`: that path parameter is
     registered with the table's others first."""
-    PATH_PARAMETERS.setdefault("id", TypeAdapter(Id))
     register(app, ROUTES)

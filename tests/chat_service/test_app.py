@@ -48,3 +48,14 @@ async def test_report_in_chat_comes_from_the_shift_reports(sqlite_url):
     shown = texts(replies)
     assert "data-platform: duty report, last month" in shown
     assert "/api/v1/reports/data-platform/chart.png" in shown
+
+
+async def test_tray_in_chat_gives_a_pairing_code_in_local_mode(sqlite_url):
+    app = create_app(Settings(database_url=sqlite_url, port=0), clock=lambda: NOW)
+    async with TestClient(TestServer(app)):
+        turn = ChatTurn(user=ALICE.user(), conversation=ALICE.chat, text="tray")
+        replies = await app[CHAT_HANDLER].on_turn(turn)
+
+    shown = texts(replies)
+    assert "not available" not in shown.lower() and "not set up" not in shown.lower()
+    assert "Your tray pairing code is" in shown
