@@ -25,7 +25,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.alerts.model import Alert, AlertState, Severity
@@ -38,6 +37,7 @@ from bot.shifts.routine import DutySchedule, RoutineDuty
 from bot.storage import queries
 from bot.storage.alerts_tables import AlertRow
 from bot.storage.database import writer
+from bot.storage.errors import write_transaction
 from bot.storage.shifts_tables import (
     DutyRunRow,
     HandoverRow,
@@ -49,7 +49,7 @@ from bot.storage.shifts_tables import (
     ShiftNoticeRow,
     ShiftSnapshotRow,
 )
-from bot.storage.store import MAX_ROW_ID, Conflict, NotFound, utc_now
+from bot.storage.store import MAX_ROW_ID, NotFound, utc_now
 from bot.storage.tables import AuditRow, PersonRow, RotationRow
 from shared.rotation import NAME_PATTERN, normalize_email
 
@@ -99,11 +99,8 @@ class ShiftStore:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self._writers() as session, session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with data stored meanwhile; try again") from exc
+        async with write_transaction(self._writers) as session:
+            yield session
 
     # routine duties ----------------------------------------------------------------------
     async def duties(self, rotation: str) -> list[RoutineDuty]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage import queries
 from bot.storage.database import writer
-from bot.storage.store import LAST_USE_RESOLUTION, MAX_SECRET_LENGTH, Clock, Conflict, utc_now
+from bot.storage.errors import write_transaction
+from bot.storage.store import LAST_USE_RESOLUTION, MAX_SECRET_LENGTH, Clock, utc_now
 from bot.storage.tables import PersonRow
 from bot.storage.tray_tables import PairingCodeRow, PersonalTokenRow
 from shared.rotation import normalize_email
@@ -63,11 +63,8 @@ class TrayStore:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        try:
-            async with self._writers() as session, session.begin():
-                yield session
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with data stored meanwhile; try again") from exc
+        async with write_transaction(self._writers) as session:
+            yield session
 
     # pairing codes -------------------------------------------------------------------
     async def issue_code(self, person: str, code: str, expires_at: datetime, *, actor: str) -> None:
