@@ -94,10 +94,14 @@ def _missing_tools() -> list[str]:
 
 def start_display(start: Callable[..., subprocess.Popen], log) -> str:
     """Xvfb on a display number of its own: a random high one, since other programs on
-    the machine may take :0, :1 or :99 without asking; readiness is Xvfb's -displayfd."""
+    the machine may take :0, :1 or :99 without asking; readiness is Xvfb's -displayfd.
+
+    `-noreset`: by default an X server resets when its last client leaves, and refuses
+    connections while it does; the readiness probe below is such a client, so without it
+    the next program to connect (dunst, say) can find the display closed."""
     for number in random.sample(range(300, 3000), 20):
-        xvfb = start("Xvfb", f":{number}", "-displayfd", "1", "-screen", "0", "800x600x24", "-nolisten", "tcp",
-                     stdout=subprocess.PIPE, stderr=log, text=True)
+        xvfb = start("Xvfb", f":{number}", "-displayfd", "1", "-noreset", "-screen", "0", "800x600x24",
+                     "-nolisten", "tcp", stdout=subprocess.PIPE, stderr=log, text=True)
         if xvfb.stdout.readline().strip() == str(number):
             display = f":{number}"
             eventually(lambda: subprocess.run(["xwininfo", "-root", "-display", display], capture_output=True).returncode == 0,
