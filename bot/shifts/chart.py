@@ -56,7 +56,7 @@ def _pages(axis, report: Report, spots: range) -> None:
     daytime = [line.pages - line.out_of_hours_pages for line in report.people]
     night = [line.out_of_hours_pages for line in report.people]
     where = [x + WIDTH / 2 for x in spots]
-    axis.bar(where, daytime, WIDTH, color=PAGES_COLOUR, label="pages")
+    axis.bar(where, daytime, WIDTH, color=PAGES_COLOUR, label="pages in hours")
     axis.bar(where, night, WIDTH, bottom=daytime, color=OUT_OF_HOURS_COLOUR, label="out-of-hours pages")
     axis.set_ylim(0, max([line.pages for line in report.people] + [1]) * 1.25)
     axis.yaxis.get_major_locator().set_params(integer=True)
