@@ -11,13 +11,13 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.conversations import ConversationRecord, DeliveryError, Sender
 from bot.outbox.backoff import Backoff
-from bot.storage.outbox import Claimed, OutboxStore
+from bot.storage.outbox import Claimed, OutboxStatus, OutboxStore, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,8 @@ STOP_GRACE_SECONDS = 10.0
 class ConversationLookup(Protocol):
     """Where the Teams boundary keeps conversation references (`bot.storage.teams`)."""
 
-    async def get_conversation(self, key: str) -> ConversationRecord:
-        """Raises LookupError (e.g. `NotFound`) for a conversation Rota does not know."""
+    async def get_conversations(self, keys: Iterable[str]) -> dict[str, ConversationRecord]:
+        """The conversations Rota knows among `keys` (one read for a round of sends)."""
         ...
 
 
@@ -74,11 +74,19 @@ class OutboxWorker:
             claimed = await self._store.claim(self.name, now, self._lease, self._batch)
             if not claimed:
                 break
-            outcomes = await asyncio.gather(*(self._deliver(c, now) for c in claimed), return_exceptions=True)
+            known = await self._conversations.get_conversations(c.message.conversation_key for c in claimed)
+            outcomes = await asyncio.gather(*(self._deliver(c, known, now) for c in claimed), return_exceptions=True)
             attempts += len(claimed)
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+            failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+            settled = [o for o in outcomes if isinstance(o, Outcome)]
+            for lost in await self._store.settle(self.name, settled):
+                if lost.status == OutboxStatus.SENT:
+                    logger.warning(
+                        "outbox message %s was delivered after its claim ran out; it may arrive twice",
+                        lost.claimed.message.idempotency_key,
+                    )
+            if failure is not None:
+                raise failure
         return attempts
 
     async def run(self) -> None:
@@ -121,28 +129,21 @@ class OutboxWorker:
         except TimeoutError:
             return
 
-    async def _deliver(self, claimed: Claimed, now: datetime) -> None:
+    async def _deliver(self, claimed: Claimed, known: dict[str, ConversationRecord], now: datetime) -> Outcome:
+        """One attempt at one message; what became of it is recorded with its round's."""
         message = claimed.message
-        try:
-            conversation = await self._conversations.get_conversation(message.conversation_key)
-        except LookupError:
-            await self._give_up(claimed, "Rota does not know this conversation (was the app removed?)", now)
-            return
+        conversation = known.get(message.conversation_key)
+        if conversation is None:
+            return self._give_up(claimed, "Rota does not know this conversation (was the app removed?)", now)
         try:
             delivered = await self._sender.send(conversation, message)
         except DeliveryError as error:
             if error.retryable:
-                await self._retry(claimed, error, now)
-            else:
-                await self._give_up(claimed, str(error), now)
-            return
-        if not await self._store.mark_sent(claimed, self.name, delivered.activity_id, now):
-            logger.warning(
-                "outbox message %s was delivered after its claim ran out; it may arrive twice",
-                message.idempotency_key,
-            )
+                return self._retry(claimed, error, now)
+            return self._give_up(claimed, str(error), now)
+        return Outcome(claimed, OutboxStatus.SENT, settled_at=now, activity_id=delivered.activity_id)
 
-    async def _retry(self, claimed: Claimed, error: DeliveryError, now: datetime) -> None:
+    def _retry(self, claimed: Claimed, error: DeliveryError, now: datetime) -> Outcome:
         wait = self._backoff.delay(claimed.attempts, self._rng, error.retry_after)
         logger.info(
             "outbox message %s not delivered (attempt %d: %s); next attempt in %.0f s",
@@ -151,9 +152,9 @@ class OutboxWorker:
             error,
             wait.total_seconds(),
         )
-        await self._store.mark_retry(claimed, self.name, str(error), now + wait)
+        return Outcome(claimed, OutboxStatus.PENDING, error=str(error), next_attempt_at=now + wait)
 
-    async def _give_up(self, claimed: Claimed, reason: str, now: datetime) -> None:
+    def _give_up(self, claimed: Claimed, reason: str, now: datetime) -> Outcome:
         logger.warning(
             "outbox message %s to conversation %s is dead after %d attempt(s): %s",
             claimed.message.idempotency_key,
@@ -161,4 +162,4 @@ class OutboxWorker:
             claimed.attempts,
             reason,
         )
-        await self._store.mark_dead(claimed, self.name, reason, now)
+        return Outcome(claimed, OutboxStatus.DEAD, settled_at=now, error=reason)

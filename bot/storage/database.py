@@ -1,23 +1,29 @@
 """Opening a database: URL checks, the async engine, SQLite's settings, migrations.
 
-Writers and readers use the same engine. On SQLite a writing transaction starts with
-`BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of one failing
-half-way; readers start a plain `BEGIN` and never block in WAL mode.
+On SQLite a writing transaction starts with `BEGIN IMMEDIATE`, so two writers queue
+instead of one failing half-way; readers start a plain `BEGIN` and never block in WAL
+mode. Inside one process, writers take turns on a pool of one connection of their own
+(`writer`): SQLite lets one writer in at a time anyway, and waiting for the pool hands
+the turn over the moment the last writer commits, where SQLite's busy handler would
+sleep in growing steps (up to 100 ms) and starve everyone under a burst. The busy
+timeout still arbitrates between processes (the service and `rota apply`).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,8 @@ WRITE_OPTION = "rota_writes"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Key of the PostgreSQL advisory lock held while migrating ("rota" in ASCII).
 MIGRATION_LOCK_KEY = 0x726F7461
+#: Each SQLite engine's writers' engine (one connection); it goes when the engine does.
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 def parse_database_url(url: str) -> URL:
@@ -60,7 +68,17 @@ def build_engine(url: URL) -> AsyncEngine:
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    engine = _sqlite_engine(url)
+    if isinstance(engine.pool, StaticPool):
+        return engine  # an in-memory database is one shared connection already
+    writers = _sqlite_engine(url, pool_size=1, max_overflow=0, pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    _SQLITE_WRITERS[engine.sync_engine] = writers.execution_options(**{WRITE_OPTION: True})
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: writers.sync_engine.dispose())
+    return engine
+
+
+def _sqlite_engine(url: URL, **pool: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **pool)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_sqlite)
     return engine
@@ -101,8 +119,10 @@ def _begin_sqlite(connection: Connection) -> None:
 
 
 def writer(engine: AsyncEngine) -> AsyncEngine:
-    """The same engine, with transactions that announce they will write."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+    """Where transactions that will write run: on SQLite the writers' own one-connection
+    engine (disposed with `engine`), elsewhere the same engine, marked as writing."""
+    dedicated = _SQLITE_WRITERS.get(engine.sync_engine)
+    return dedicated if dedicated is not None else engine.execution_options(**{WRITE_OPTION: True})
 
 
 async def migrate(engine: AsyncEngine) -> None:

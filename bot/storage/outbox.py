@@ -50,6 +50,19 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """The result of one attempt: sent (with Teams' activity id), dead, or back in line
+    (`status` pending) until `next_attempt_at`; `error` says why it was not sent."""
+
+    claimed: Claimed
+    status: OutboxStatus
+    settled_at: datetime | None = None
+    activity_id: str | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class OutboxEntry:
     """What became of one message (for `activity_id_for`, operators and tests)."""
 
@@ -113,6 +126,30 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+def _settle_statement(worker: str, outcome: Outcome) -> Any:
+    values: dict[str, Any] = {
+        "status": outcome.status,
+        "claimed_by": None,
+        "lease_until": None,
+        "last_error": None if outcome.error is None else outcome.error[:MAX_ERROR_LENGTH],
+    }
+    if outcome.status == OutboxStatus.PENDING:
+        values["next_attempt_at"] = outcome.next_attempt_at
+    else:
+        values["settled_at"] = outcome.settled_at
+        values["activity_id"] = outcome.activity_id
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == outcome.claimed.row_id,
+            OutboxRow.status == OutboxStatus.SENDING,
+            OutboxRow.claimed_by == worker,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
 class OutboxStore:
     """The outbox table. Instants are aware UTC datetimes given by the caller."""
 
@@ -173,41 +210,17 @@ class OutboxStore:
         claimed = [Claimed(row.id, message_from_json(*row[1:4]), row.attempts) for row in rows]
         return sorted(claimed, key=lambda c: c.row_id)
 
-    async def mark_sent(self, claimed: Claimed, worker: str, activity_id: str | None, now: datetime) -> bool:
-        """Record delivery and end the claim in one statement. False if the claim was lost."""
-        return await self._settle(
-            claimed, worker, status=OutboxStatus.SENT, activity_id=activity_id, settled_at=now, last_error=None
-        )
-
-    async def mark_dead(self, claimed: Claimed, worker: str, reason: str, now: datetime) -> bool:
-        """Give up on a message that can never be delivered, keeping why."""
-        return await self._settle(
-            claimed, worker, status=OutboxStatus.DEAD, settled_at=now, last_error=reason[:MAX_ERROR_LENGTH]
-        )
-
-    async def mark_retry(self, claimed: Claimed, worker: str, error: str, next_attempt_at: datetime) -> bool:
-        """Put the message back in line for another attempt at `next_attempt_at`."""
-        return await self._settle(
-            claimed,
-            worker,
-            status=OutboxStatus.PENDING,
-            next_attempt_at=next_attempt_at,
-            last_error=error[:MAX_ERROR_LENGTH],
-        )
-
-    async def _settle(self, claimed: Claimed, worker: str, **values: Any) -> bool:
-        statement = (
-            update(OutboxRow)
-            .where(
-                OutboxRow.id == claimed.row_id,
-                OutboxRow.status == OutboxStatus.SENDING,
-                OutboxRow.claimed_by == worker,
-            )
-            .values(claimed_by=None, lease_until=None, **values)
-            .execution_options(synchronize_session=False)
-        )
+    async def settle(self, worker: str, outcomes: list[Outcome]) -> list[Outcome]:
+        """Record what became of a round of claimed rows, in one transaction (a round's
+        rows settle together, so a burst costs one write per round, not one per message).
+        Each UPDATE also ends the claim, on the condition that `worker` still holds it;
+        returns the outcomes whose claim was lost (their lease ran out mid-send)."""
+        lost = []
         async with self._writers() as session, session.begin():
-            return (await session.execute(statement)).rowcount == 1
+            for outcome in outcomes:
+                if (await session.execute(_settle_statement(worker, outcome))).rowcount != 1:
+                    lost.append(outcome)
+        return lost
 
     async def next_wake(self) -> datetime | None:
         """The earliest instant a row may become claimable (None: nothing is waiting)."""

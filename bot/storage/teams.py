@@ -206,6 +206,15 @@ class TeamsStore:
         async with self._readers() as session:
             return await _conversation(session, key)
 
+    async def get_conversations(self, keys: Iterable[str]) -> dict[str, ConversationRecord]:
+        """The known ones among `keys`, in one query (the outbox's round of sends)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        async with self._readers() as session:
+            rows = (await session.execute(_conversations().where(ConversationRow.key.in_(wanted)))).all()
+        return {record.key: record for record in (_record(*row) for row in rows)}
+
     async def personal_conversation_for(self, email: str) -> ConversationRecord | None:
         """The person's 1:1 chat with the bot (the most recently active one), if they have one."""
         query = (

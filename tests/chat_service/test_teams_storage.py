@@ -49,6 +49,16 @@ async def test_a_conversation_saved_again_is_updated_and_keeps_its_person(stores
         await teams.get_conversation("19:nowhere")
 
 
+async def test_conversations_are_read_together_and_unknown_ones_left_out(stores):
+    _, teams, _ = stores
+    alice, data = await teams.save_conversation(ALICE.chat), await teams.save_conversation(DATA)
+
+    found = await teams.get_conversations([data.key, "19:nowhere", alice.key, data.key])
+
+    assert found == {alice.key: alice, data.key: data}
+    assert await teams.get_conversations([]) == {}
+
+
 async def test_a_channel_belongs_to_one_rotation_and_a_rotation_to_several_channels(stores, teams):
     store, _, _ = stores
     await store.create_rotation(data_platform(name="ml-serving"), "cli:ops")

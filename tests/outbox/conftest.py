@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.conversations import ConversationKind, ConversationRecord, Delivered, DeliveryError, OutgoingMessage
 from bot.outbox import Backoff, Outbox, OutboxStore, OutboxWorker
-from bot.storage import NotFound, Store
+from bot.storage import Store
 from bot.storage.database import build_engine, parse_database_url
 from tests.storage.conftest import FakeClock
 
@@ -32,15 +32,13 @@ def record(key: str) -> ConversationRecord:
 
 
 class Conversations:
-    """Stands in for the Teams conversation storage (`get_conversation`)."""
+    """Stands in for the Teams conversation storage (`get_conversations`)."""
 
     def __init__(self, *keys: str) -> None:
         self.known = {key: record(key) for key in keys}
 
-    async def get_conversation(self, key: str) -> ConversationRecord:
-        if key not in self.known:
-            raise NotFound("conversation", key)
-        return self.known[key]
+    async def get_conversations(self, keys: Iterable[str]) -> dict[str, ConversationRecord]:
+        return {key: self.known[key] for key in keys if key in self.known}
 
 
 def delivered(message: OutgoingMessage) -> Delivered:
