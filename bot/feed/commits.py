@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.database import engines_of
+
 AUDIT_TABLE = "audit_log"
 
 
@@ -50,7 +52,6 @@ def watch(engine: AsyncEngine, tables: frozenset[str], listener: Listener) -> Ca
     """Call `listener` on the running loop after each commit that wrote to one of
     `tables`. Returns the function that stops listening."""
     loop = asyncio.get_running_loop()
-    sync_engine = engine.sync_engine
     written_key, committed_key = object(), object()
 
     def executed(connection: Any, _cursor: Any, _statement: Any, _parameters: Any, context: Any,
@@ -79,8 +80,11 @@ def watch(engine: AsyncEngine, tables: frozenset[str], listener: Listener) -> Ca
         if done is not None and done.tables & tables and not loop.is_closed():
             loop.call_soon_threadsafe(listener, done)
 
-    hooks = [(sync_engine, "after_cursor_execute", executed), (sync_engine, "commit", committed),
-             (sync_engine, "rollback", rolled_back), (sync_engine.pool, "checkin", checked_in)]
+    hooks = []
+    for each in engines_of(engine):
+        sync_engine = each.sync_engine
+        hooks += [(sync_engine, "after_cursor_execute", executed), (sync_engine, "commit", committed),
+                  (sync_engine, "rollback", rolled_back), (sync_engine.pool, "checkin", checked_in)]
     for target, name, hook in hooks:
         event.listen(target, name, hook)
 

@@ -118,6 +118,13 @@ def _begin_sqlite(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+def engines_of(engine: AsyncEngine) -> list[AsyncEngine]:
+    """`engine` and, on SQLite, its writers' own: where to listen for what this process
+    reads and writes (engine and pool events do not cross from one to the other)."""
+    dedicated = _SQLITE_WRITERS.get(engine.sync_engine)
+    return [engine] if dedicated is None else [engine, dedicated]
+
+
 def writer(engine: AsyncEngine) -> AsyncEngine:
     """Where transactions that will write run: on SQLite the writers' own one-connection
     engine (disposed with `engine`), elsewhere the same engine, marked as writing."""
