@@ -8,27 +8,38 @@ Two ways, as the service says (`GET /api/v1/tray/sign-in`):
   account, in the browser, or with a device code when no browser can be opened; its
   token cache lives in the config directory.
 
-Secrets on disk (the personal token, msal's cache) go through msal-extensions'
-persistence, with the platform's protection where it has one (DPAPI on Windows, the
-Keychain on macOS, libsecret on Linux) and otherwise a file only its owner can read.
-msal's calls block on the network and on the person, so they run in a worker thread,
-never on the event loop.
+Secrets on disk (the personal token, msal's cache) are kept with the platform's
+protection where it has one (DPAPI on Windows, the Keychain on macOS, libsecret on
+Linux), through msal-extensions' persistence, and otherwise in a file only its owner can
+read. msal's calls block on the network and on the person, so they run in a worker
+thread, never on the event loop.
+
+msal-extensions is imported only where it is used: for Microsoft sign-in, and for the
+personal token where the platform may protect it. Its package imports msal, and msal
+imports requests; on Linux its libsecret storage imports PyGObject. A tray that pairs, in
+a Linux session without libsecret, would otherwise carry all of them (some 11 MB, a good
+part of its idle resident memory) only to keep its token in the owner-only file anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import importlib.util
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
-from msal_extensions import FilePersistence, PersistedTokenCache, build_encrypted_persistence
-from msal_extensions.persistence import BasePersistence, PersistenceNotFound
 
 from shared.feed import PairRequest, PairResponse, SignInOptions
+from tray.cache import write_atomic
 from tray.feed_client import Unauthorized, body
+
+if TYPE_CHECKING:
+    from msal_extensions.persistence import BasePersistence
 
 log = logging.getLogger(__name__)
 
@@ -36,42 +47,113 @@ PAIR_PATH = "/api/v1/pair"
 SIGN_IN_PATH = "/api/v1/tray/sign-in"
 TOKEN_FILE = "token.bin"
 MSAL_CACHE_FILE = "msal-cache.bin"
+#: The library PyGObject's Secret typelib loads: msal-extensions' storage on Linux.
+LIBSECRET = "libsecret-1.so.0"
+UNPROTECTED = "no platform protection for %s (%s); keeping it in a file only you can read"
 
 
 class SignInError(Exception):
     """Signing in did not give a token; the message is msal's description."""
 
 
+def platform_may_protect() -> bool:
+    """Whether msal-extensions may find the platform's protected storage here; False only
+    where it certainly cannot, found without importing it or PyGObject: on Linux without
+    PyGObject or without the libsecret library, and on platforms it does not know."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    if not sys.platform.startswith("linux") or importlib.util.find_spec("gi") is None:
+        return False
+    try:
+        ctypes.CDLL(LIBSECRET)
+    except OSError:
+        return False
+    return True
+
+
 def protected_persistence(path: Path) -> BasePersistence:
     """The platform's protected storage for `path`, or an owner-only file where there is none."""
+    from msal_extensions import FilePersistence, build_encrypted_persistence
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not platform_may_protect():
+        log.info(UNPROTECTED, path.name, "not on this system")
+        return FilePersistence(str(path))
     try:
         return build_encrypted_persistence(str(path))
     except (ValueError, ImportError, RuntimeError, OSError) as exc:
-        log.info("no platform protection for %s (%s); keeping it in a file only you can read", path.name, exc)
+        log.info(UNPROTECTED, path.name, exc)
         return FilePersistence(str(path))
+
+
+class SecretStore(Protocol):
+    """One secret kept on disk; `load` answers None when none was saved."""
+
+    def load(self) -> str | None: ...
+    def save(self, secret: str) -> None: ...
+
+
+class OwnerOnlyFile:
+    """A secret in a file only its owner can read: the text alone, as msal-extensions'
+    FilePersistence keeps it, so that either reads what the other wrote."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def load(self) -> str | None:
+        try:
+            return self._path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def save(self, secret: str) -> None:
+        write_atomic(self._path, secret)
+
+
+class ProtectedStore:
+    """A secret in the platform's protected storage, through msal-extensions."""
+
+    def __init__(self, persistence: BasePersistence) -> None:
+        self._persistence = persistence
+
+    def load(self) -> str | None:
+        from msal_extensions.persistence import PersistenceNotFound
+
+        try:
+            return self._persistence.load()
+        except PersistenceNotFound:
+            return None
+
+    def save(self, secret: str) -> None:
+        self._persistence.save(secret)
+
+
+def secret_store(path: Path) -> SecretStore:
+    """The platform's protected storage for `path` where it has one, else an owner-only file."""
+    if not platform_may_protect():
+        log.info(UNPROTECTED, path.name, "not on this system")
+        return OwnerOnlyFile(path)
+    persistence = protected_persistence(path)
+    return ProtectedStore(persistence) if persistence.is_encrypted else OwnerOnlyFile(path)
 
 
 class PairedToken:
     """The personal token from pairing."""
 
     def __init__(self, directory: Path) -> None:
-        self._persistence = protected_persistence(directory / TOKEN_FILE)
+        self._store = secret_store(directory / TOKEN_FILE)
         self._path = directory / TOKEN_FILE
 
     def load(self) -> str | None:
-        try:
-            return self._persistence.load() or None
-        except PersistenceNotFound:
-            return None
+        return self._store.load() or None
 
     def save(self, token: str) -> None:
-        self._persistence.save(token)
+        self._store.save(token)
 
     def forget(self) -> None:
         """Blank the secret first (the Keychain and libsecret keep it apart from the file)."""
         if self._path.exists():
-            self._persistence.save("")
+            self._store.save("")
         self._path.unlink(missing_ok=True)
 
 
@@ -88,6 +170,7 @@ class MsalApp(Protocol):
 
 def msal_app(options: SignInOptions, directory: Path) -> MsalApp:
     import msal
+    from msal_extensions import PersistedTokenCache
 
     cache = PersistedTokenCache(protected_persistence(directory / MSAL_CACHE_FILE))
     return msal.PublicClientApplication(options.client_id, authority=options.authority, token_cache=cache)

@@ -18,6 +18,7 @@ import sys
 import threading
 import webbrowser
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -214,7 +215,7 @@ def _run_headless(options: Options, cache: Cache, credentials: Credentials) -> N
 
 
 def _app(options: Options, cache: Cache, credentials: Credentials, icon: TrayIcon | None) -> TrayApp:
-    native = _native_notifications(*save_icons(cache.directory / "icons"))
+    native = DesktopNotifications(webbrowser.open, partial(save_icons, cache.directory / "icons"))
     return TrayApp(
         options,
         cache,
@@ -224,11 +225,3 @@ def _app(options: Options, cache: Cache, credentials: Credentials, icon: TrayIco
         open_url=webbrowser.open,
         on_quit=icon.stop if icon else (lambda: None),
     )
-
-
-def _native_notifications(app_icon: Path, alert_icon: Path) -> DesktopNotifications | None:
-    try:
-        return DesktopNotifications(webbrowser.open, app_icon, alert_icon)
-    except (ImportError, RuntimeError, OSError) as exc:
-        log.warning("no native notifications here (%s)", exc)
-        return None

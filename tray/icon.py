@@ -4,6 +4,10 @@
 imported only when an icon is actually created. The badge is drawn with Pillow: a round
 disc, green on duty, amber when a shift starts soon, grey off duty; when Rota cannot be
 reached the disc keeps my duty colour but gets a red ring and a red slash.
+
+Pillow, too, is imported only by the functions that draw: a tray running without an
+icon draws nothing until its first native notification wants an icon file, and Pillow
+with its image libraries is a good part of an idle tray's resident memory.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
-
-from PIL import Image, ImageDraw
+from typing import TYPE_CHECKING, Any
 
 from tray.state import IconState, MenuEntry, TrayView
+
+if TYPE_CHECKING:
+    import PIL.Image
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +40,10 @@ RED = (214, 40, 40)
 WHITE = (255, 255, 255)
 
 
-def badge(state: IconState, duty: IconState, size: int = SIZE) -> Image.Image:
+def badge(state: IconState, duty: IconState, size: int = SIZE) -> PIL.Image.Image:
     """The icon for a view: drawn large, then scaled down for smooth edges."""
+    from PIL import Image, ImageDraw
+
     big = size * _SCALE
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
@@ -56,8 +63,10 @@ def badge(state: IconState, duty: IconState, size: int = SIZE) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def alert_badge(size: int = SIZE) -> Image.Image:
+def alert_badge(size: int = SIZE) -> PIL.Image.Image:
     """The icon of an alert's pop-up: a red disc with a white exclamation mark."""
+    from PIL import Image, ImageDraw
+
     big = size * _SCALE
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)

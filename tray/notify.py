@@ -9,6 +9,10 @@ platform's native service through desktop-notifier: on Linux the freedesktop
 notification service over D-Bus, on Windows WinRT toasts, on macOS the Notification
 Center. A notification that cannot be shown is logged, never fatal: the reminder loop
 must go on.
+
+desktop-notifier (on Linux with its D-Bus client) and the icon files it shows are set up
+by the first notification, not at start: most of the time the tray shows nothing, and
+they would otherwise sit in its resident memory all day.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from desktop_notifier import DesktopNotifier, Icon
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +65,26 @@ class NativeNotifications(Notifications, Protocol):
 
 
 class DesktopNotifications:
-    """The platform's notification service through desktop-notifier, with an Open action."""
+    """The platform's notification service through desktop-notifier, with an Open action.
 
-    def __init__(self, open_url: Callable[[str], None], app_icon: Path, alert_icon: Path) -> None:
-        from desktop_notifier import DesktopNotifier, Icon
+    `icons` writes the PNGs of Rota's badge and of an alert and returns their paths; it is
+    called, and desktop-notifier imported, when the first notification is on its way.
+    """
 
-        self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=app_icon))
-        self._alert_icon = Icon(path=alert_icon)
+    def __init__(self, open_url: Callable[[str], None], icons: Callable[[], tuple[Path, Path]]) -> None:
         self._open_url = open_url
+        self._icons = icons
+        self._notifier: DesktopNotifier | None = None
+        self._alert_icon: Icon | None = None
+
+    def _started(self) -> DesktopNotifier:
+        if self._notifier is None:
+            from desktop_notifier import DesktopNotifier, Icon
+
+            app_icon, alert_icon = self._icons()
+            self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=app_icon))
+            self._alert_icon = Icon(path=alert_icon)
+        return self._notifier
 
     def _open_in_background(self, url: str) -> None:
         """Clicks arrive on the event loop; opening a browser may block, so it goes to a thread."""
@@ -75,7 +94,12 @@ class DesktopNotifications:
         """False where desktop-notifier has only its do-nothing backend (e.g. macOS outside
         an app bundle) or the platform service does not answer."""
         try:
-            return bool(await self._notifier.get_capabilities())
+            notifier = self._started()
+        except (ImportError, RuntimeError, OSError) as exc:
+            log.warning("no native notifications here (%s)", exc)
+            return False
+        try:
+            return bool(await notifier.get_capabilities())
         except Exception as exc:  # each platform's service fails its own way
             log.info("the platform's notification service is not available: %s", exc)
             return False
@@ -83,8 +107,9 @@ class DesktopNotifications:
     async def show(self, notice: Notice) -> None:
         from desktop_notifier import Button, Urgency
 
+        notifier = self._started()
         opener = partial(self._open_in_background, notice.url) if notice.url else None
-        await self._notifier.send(
+        await notifier.send(
             title=notice.title,
             message=notice.body,
             icon=self._alert_icon if notice.url else None,
