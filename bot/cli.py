@@ -21,8 +21,16 @@ import click
 
 from bot.alerts.model import IntegrationKind
 from bot.feed.pairing import Pairing
-from bot.rotafile import RotafileError, apply_plan, current_rotations, export_rotations, load_rotafile, plan_changes
-from bot.rotafile import current_duties
+from bot.rotafile import (
+    RotafileError,
+    apply_plan,
+    current_duties,
+    current_owners,
+    current_rotations,
+    export_rotations,
+    load_rotafile,
+    plan_changes,
+)
 from bot.settings import DEFAULT_DATABASE_URL, Settings
 from bot.storage import Conflict, NotFound, Store
 from bot.storage.alerts import AlertStore
@@ -114,7 +122,8 @@ def apply(ctx: click.Context, file: Any, dry_run: bool) -> None:
         raise click.ClickException(f"{file.name}: {exc}") from exc
 
     async def work(store: Store) -> list[str]:
-        plan = plan_changes(desired, await current_rotations(store), await current_duties(store))
+        owners = await current_owners(store, [item.rotation.name for item in desired])
+        plan = plan_changes(desired, await current_rotations(store), await current_duties(store), owners)
         if not dry_run:
             await apply_plan(store, plan, _actor())
         return plan.lines
@@ -135,11 +144,10 @@ def apply(ctx: click.Context, file: Any, dry_run: bool) -> None:
 def export(ctx: click.Context, names: tuple[str, ...], output: str | None) -> None:
     """Write the rotations (all, or NAMES) in the format `rota apply` reads."""
 
-    async def work(store: Store) -> tuple[list[Rotation], dict]:
+    async def work(store: Store) -> tuple[list[Rotation], dict, dict]:
         duties = await current_duties(store)
-        if names:
-            return [await store.get_rotation(name) for name in names], duties
-        return await store.list_rotations(), duties
+        rotations = [await store.get_rotation(name) for name in names] if names else await store.list_rotations()
+        return rotations, duties, await current_owners(store, [rotation.name for rotation in rotations])
 
     text = export_rotations(*_with_store(ctx, work))
     if output:

@@ -12,6 +12,9 @@ Semantics of `rota apply`:
   `overrides: []` removes them all;
 * `routine_duties:` (lines such as `weekdays 16:00 Rollout: item; item`) is managed the
   same way: present, it replaces the rotation's duties; absent, they are left alone;
+* `owners:` (emails) likewise: the people who may change the rotation from Teams (bind a
+  channel, members, the setup form) besides the team's owners; present, the rotation is
+  owned by exactly them; absent, whoever owns it (e.g. its creator in chat) keeps it;
 * applying the same file twice changes nothing.
 """
 
@@ -27,6 +30,7 @@ import yaml
 from bot.shifts.routine import RoutineDuty
 from bot.storage import NotFound, Store
 from bot.storage.shifts import ShiftStore
+from bot.storage.teams import TeamsStore
 from shared.rotation import (
     Override,
     Rotation,
@@ -38,12 +42,13 @@ from shared.rotation import (
     format_local,
     load_zone,
     local_to_utc,
+    normalize_email,
     parse_local,
     validate_name,
 )
 
 ROTATION_KEYS = {"name", "timezone", "shift", "handoff", "members", "secondary", "overrides", "time_off",
-                 "routine_duties"}
+                 "routine_duties", "owners"}
 SPAN_KEYS = {"person", "start", "end"}
 
 
@@ -59,6 +64,7 @@ class Desired:
     overrides: tuple[Override, ...] | None
     time_off: tuple[TimeOff, ...] | None
     duties: tuple[RoutineDuty, ...] | None = None
+    owners: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -73,6 +79,8 @@ class Plan:
     add_time_off: list[tuple[str, TimeOff]] = field(default_factory=list)
     remove_time_off: list[tuple[str, TimeOff]] = field(default_factory=list)
     set_duties: list[tuple[str, tuple[RoutineDuty, ...]]] = field(default_factory=list)
+    add_owners: list[tuple[str, str]] = field(default_factory=list)
+    remove_owners: list[tuple[str, str]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -130,9 +138,10 @@ def _read_rotation(entry: Any, position: int) -> Desired:
         overrides = _read_spans(entry, "overrides", zone, Override)
         time_off = _read_spans(entry, "time_off", zone, TimeOff)
         duties = _read_duties(entry)
+        owners = _read_owners(entry)
     except ValidationError as exc:
         raise RotafileError(f"{where}: {exc.field}: {exc.message}") from exc
-    return Desired(rotation, overrides, time_off, duties)
+    return Desired(rotation, overrides, time_off, duties, owners)
 
 
 def _as_text(value: Any) -> Any:
@@ -166,14 +175,26 @@ def _read_duties(entry: dict) -> tuple[RoutineDuty, ...] | None:
     return tuple(RoutineDuty.parse(line) for line in lines)
 
 
+def _read_owners(entry: dict) -> tuple[str, ...] | None:
+    if "owners" not in entry:
+        return None
+    owners = entry["owners"] or []
+    if not isinstance(owners, list):
+        raise ValidationError("owners", "must be a list of email addresses")
+    return tuple(dict.fromkeys(normalize_email(owner, f"owners[{i}]") for i, owner in enumerate(owners)))
+
+
 # --- planning (pure) ---------------------------------------------------------------------
 
 
 def plan_changes(
-    desired: list[Desired], current: dict[str, Rotation], duties: dict[str, list[RoutineDuty]] | None = None
+    desired: list[Desired],
+    current: dict[str, Rotation],
+    duties: dict[str, list[RoutineDuty]] | None = None,
+    owners: dict[str, list[str]] | None = None,
 ) -> Plan:
-    """Compare the file with the stored rotations (and their routine `duties`) and list
-    what must change."""
+    """Compare the file with the stored rotations (and their routine `duties` and
+    `owners`) and list what must change."""
     plan = Plan()
     known = set(current)
     for item in desired:
@@ -195,6 +216,7 @@ def plan_changes(
         _plan_spans(plan, item, have, "overrides", zone=want.zone)
         _plan_spans(plan, item, have, "time_off", zone=want.zone)
         _plan_duties(plan, item, (duties or {}).get(want.name, []))
+        _plan_owners(plan, item, (owners or {}).get(want.name, []))
     _check_secondaries_exist(desired, set(current))
     return plan
 
@@ -267,6 +289,20 @@ def _plan_duties(plan: Plan, item: Desired, stored: list[RoutineDuty]) -> None:
                       f"({'; '.join(d.schedule.describe() + ' ' + d.title for d in item.duties) or 'none'})")
 
 
+def _plan_owners(plan: Plan, item: Desired, stored: list[str]) -> None:
+    if item.owners is None:
+        return
+    name = item.rotation.name
+    for owner in stored:
+        if owner not in item.owners:
+            plan.remove_owners.append((name, owner))
+            plan.lines.append(f"- owner {name}: {owner}")
+    for owner in item.owners:
+        if owner not in stored:
+            plan.add_owners.append((name, owner))
+            plan.lines.append(f"+ owner {name}: {owner}")
+
+
 def _describe(span: Override | TimeOff, zone: ZoneInfo) -> str:
     start = format_local(span.start.astimezone(zone).replace(tzinfo=None))
     end = format_local(span.end.astimezone(zone).replace(tzinfo=None))
@@ -283,6 +319,13 @@ async def current_rotations(store: Store) -> dict[str, Rotation]:
 async def current_duties(store: Store) -> dict[str, list[RoutineDuty]]:
     """Every rotation's routine duties, for `plan_changes` and `export_rotations`."""
     return await ShiftStore(store.engine).all_duties()
+
+
+async def current_owners(store: Store, names: list[str]) -> dict[str, list[str]]:
+    """The owners of each of the rotations `names` that exists."""
+    teams = TeamsStore(store.engine)
+    existing = {rotation.name for rotation in await store.list_rotations()}
+    return {name: await teams.owners(name) for name in names if name in existing}
 
 
 async def apply_plan(store: Store, plan: Plan, actor: str) -> None:
@@ -304,6 +347,11 @@ async def apply_plan(store: Store, plan: Plan, actor: str) -> None:
         await store.add_time_off(name, time_off, actor)
     for name, duties in plan.set_duties:
         await ShiftStore(store.engine).replace_duties(name, duties, actor)
+    teams = TeamsStore(store.engine)
+    for name, owner in plan.remove_owners:
+        await teams.remove_owner(name, owner, actor)
+    for name, owner in plan.add_owners:
+        await teams.add_owner(name, owner, actor)
 
 
 def _span_id(span: Override | TimeOff) -> int:
@@ -320,9 +368,13 @@ async def _delete_quietly(deletion: Any) -> None:
         return
 
 
-def export_rotations(rotations: list[Rotation], duties: dict[str, list[RoutineDuty]] | None = None) -> str:
-    """The rotations (with their routine `duties`, when given) in the file format
-    `load_rotafile` reads back unchanged."""
+def export_rotations(
+    rotations: list[Rotation],
+    duties: dict[str, list[RoutineDuty]] | None = None,
+    owners: dict[str, list[str]] | None = None,
+) -> str:
+    """The rotations (with their routine `duties` and `owners`, when given) in the file
+    format `load_rotafile` reads back unchanged."""
     entries = []
     for rotation in sorted(rotations, key=lambda r: r.name):
         zone = rotation.zone
@@ -339,6 +391,8 @@ def export_rotations(rotations: list[Rotation], duties: dict[str, list[RoutineDu
         entry["time_off"] = [_export_span(t, zone) for t in rotation.time_off]
         if duties is not None:
             entry["routine_duties"] = [duty.line() for duty in duties.get(rotation.name, [])]
+        if owners is not None:
+            entry["owners"] = list(owners.get(rotation.name, []))
         entries.append(entry)
     return yaml.safe_dump({"rotations": entries}, sort_keys=False, allow_unicode=True, width=100)
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -364,6 +364,19 @@ class TeamsStore:
         async with self._writing() as session:
             rotation_id = await _rotation_id(session, rotation)
             return await self._add_owner(session, rotation, rotation_id, email, actor)
+
+    async def remove_owner(self, rotation: str, email: str, actor: str) -> bool:
+        """False if they did not own it. Raises NotFound for an unknown rotation."""
+        email = normalize_email(email)
+        async with self._writing() as session:
+            rotation_id = await _rotation_id(session, rotation)
+            person = select(PersonRow.id).where(PersonRow.email == email).scalar_subquery()
+            statement = delete(OwnerRow).where(OwnerRow.rotation_id == rotation_id, OwnerRow.person_id == person)
+            removed = (await session.execute(statement)).rowcount == 1
+            if removed:
+                await queries.add_audit(session, self._clock(), actor, rotation, "owner.remove",
+                                        {"before": {"owner": email}})  # fmt: skip
+            return removed
 
     async def _add_owner(self, session: AsyncSession, rotation: str, rotation_id: int, email: str,
                          actor: str) -> bool:  # fmt: skip

@@ -245,6 +245,25 @@ async def test_bind_needs_an_owner_and_then_routes_the_channel(team: World):
     assert {c.key for c in await team.teams.channel_conversations_for("data-platform")} == {DATA.key, ML.key}
 
 
+async def test_an_owner_named_in_the_rotations_file_may_bind_it(team: World):
+    from bot.rotafile import apply_plan, current_owners, current_rotations, load_rotafile, plan_changes
+
+    await team.store.create_rotation(data_platform(name="ml-serving"), "cli:ops")
+    await team.service.on_conversation_seen(ML, BOB.user())
+    refused = only(await team.says(BOB, "bind ml-serving", where=ML))
+    desired = load_rotafile(f"""
+rotations:
+  - {{name: ml-serving, timezone: Europe/Paris, shift: 1w, handoff: "2026-03-02 12:00",
+     members: [{", ".join((await team.store.get_rotation("ml-serving")).members)}], owners: [{BOB.email}]}}
+""")
+    plan = plan_changes(desired, await current_rotations(team.store), owners=await current_owners(team.store, ["ml-serving"]))
+    await apply_plan(team.store, plan, "cli:ops")
+    bound = only(await team.says(BOB, "bind ml-serving", where=ML))
+
+    assert is_refusal(refused) and "has no owner in Rota yet" in texts([refused])
+    assert not is_refusal(bound) and await team.teams.bound_rotation(ML.key) == "ml-serving"
+
+
 async def test_bind_a_channel_already_bound_elsewhere_moves_it(team: World):
     await team.teams.create_owned_rotation(data_platform(name="ml-serving"), ALICE.email, "teams:alice")
 

@@ -21,7 +21,8 @@ def rota(database_url: str, *args: str) -> tuple[int, str]:
 def test_newcomer_applies_the_example_and_asks_who(database_url: str) -> None:
     code, out = rota(database_url, "apply", str(EXAMPLE))
     assert code == 0, out
-    assert "+ rotation data-platform" in out and "3 change(s) applied" in out
+    assert "+ rotation data-platform" in out and "+ owner data-platform: alice@example.com" in out
+    assert "4 change(s) applied" in out
 
     code, out = rota(database_url, "who", "data-platform", "--at", "2026-04-08T09:00:00+02:00", "--json")
     assert code == 0, out
@@ -55,6 +56,19 @@ def test_export_then_apply_round_trips(database_url: str, tmp_path: Path) -> Non
     assert code == 0
     code, out = rota(database_url, "apply", str(exported))
     assert out.strip() == "no changes"
+
+
+def test_owners_follow_the_file_and_are_exported(database_url: str, tmp_path: Path) -> None:
+    rota(database_url, "apply", str(EXAMPLE))
+    edited = tmp_path / "owners.yaml"
+    edited.write_text(EXAMPLE.read_text().replace("owners: [alice@example.com]", "owners: [bob@example.com]"))
+
+    code, out = rota(database_url, "apply", str(edited))
+    _, exported = rota(database_url, "export", "data-platform")
+
+    assert code == 0, out
+    assert "- owner data-platform: alice@example.com" in out and "+ owner data-platform: bob@example.com" in out
+    assert "owners:\n  - bob@example.com" in exported
 
 
 def test_who_text_names_the_person_and_the_local_end(sqlite_url: str) -> None:

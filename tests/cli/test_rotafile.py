@@ -36,14 +36,15 @@ def test_plan_against_an_empty_database_creates_everything() -> None:
 def test_plan_against_what_the_file_made_is_empty() -> None:
     [item] = load_rotafile(EXAMPLE)
     stored = _stored(item)
-    assert plan_changes([item], {stored.name: stored}).empty
+    assert plan_changes([item], {stored.name: stored}, owners={stored.name: list(item.owners)}).empty
 
 
 def test_export_reads_back_to_the_same_plan() -> None:
     [item] = load_rotafile(EXAMPLE)
     stored = _stored(item)
-    again = load_rotafile(export_rotations([stored]))
-    assert plan_changes(again, {stored.name: stored}).empty
+    owners = {stored.name: list(item.owners)}
+    again = load_rotafile(export_rotations([stored], owners=owners))
+    assert plan_changes(again, {stored.name: stored}, owners=owners).empty
 
 
 def test_changed_members_and_removed_override_are_planned() -> None:
@@ -65,6 +66,20 @@ def test_omitting_overrides_leaves_stored_ones_alone() -> None:
     without = "\n".join(line for line in EXAMPLE.splitlines() if "overrides" not in line and "carol@example.com, start" not in line)
     plan = plan_changes(load_rotafile(without), {stored.name: stored})
     assert not plan.remove_overrides
+
+
+def test_owners_in_the_file_are_exactly_the_owners_and_absent_ones_are_left_alone() -> None:
+    [item] = load_rotafile(EXAMPLE.replace("owners: [alice@example.com]", "owners: [Bob@Example.com, carol@example.com]"))
+    stored = _stored(item)
+
+    plan = plan_changes([item], {stored.name: stored}, owners={stored.name: ["alice@example.com", "bob@example.com"]})
+    without = load_rotafile("\n".join(line for line in EXAMPLE.splitlines() if "owners:" not in line))
+
+    assert item.owners == ("bob@example.com", "carol@example.com")
+    assert plan.remove_owners == [("data-platform", "alice@example.com")]
+    assert plan.add_owners == [("data-platform", "carol@example.com")]
+    assert "- owner data-platform: alice@example.com" in plan.lines
+    assert plan_changes(without, {stored.name: stored}, owners={stored.name: ["zoe@example.com"]}).empty
 
 
 def test_secondary_declared_later_in_the_file_is_deferred() -> None:
@@ -95,6 +110,10 @@ rotations:
         ("rotations: [{name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io]},"
          " {name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io]}]", "declared twice"),
         ("rotations: [\n  - {", "not valid YAML"),
+        ("rotations: [{name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io],"
+         " owners: [the boss]}]", "owners[0]: 'the boss' is not an email address"),
+        ("rotations: [{name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io],"
+         " owners: a@x.io}]", "owners: must be a list"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason(text: str, message: str) -> None:
