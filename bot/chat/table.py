@@ -84,7 +84,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("report", "report [rotation] [period]",
           "Duty per person: shifts, hours, pages. Periods: this week, last month, quarter, 90d, 2026-q1.",
           "report data-platform last month"),
-    _spec("duty", "duty [add <days> <HH:MM> <title>[: items] | remove <N>]",
+    _spec("duty", "duty [add <days> <time> <title>[: items] | remove <N>]",
           "The rotation's routine duties; the person on duty gets each checklist at its time.",
           "duty add thu 18:00 Pre-prod push: build; smoke tests", changes=True, menu=False),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -246,6 +247,12 @@ def test_every_example_in_the_table_parses_where_the_command_is_allowed() -> Non
         scope = Scope.PERSONAL if command.in_personal else Scope.CHANNEL
         result = parse(command.example, [BOBBY], NOW, ZONE, scope=scope)
         assert not isinstance(result, (ParseError, NotACommand)), (command.name, result)
+
+
+def test_no_syntax_line_reads_as_a_link_in_a_card() -> None:
+    """Markdown (cards, Teams) makes `<scheme:rest>` an autolink: `<HH:MM>` came out blue."""
+    autolink = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>")
+    assert [c.syntax for c in COMMANDS if autolink.search(c.syntax)] == []
 
 
 def test_the_table_says_which_commands_change_data() -> None:
