@@ -67,6 +67,8 @@ def decode_json(raw: bytes | str) -> object:
         raise PayloadError(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise PayloadError(f"the body is nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise PayloadError(f"the body is not JSON that can be read: {exc}") from None
     if _depth_exceeds(value, MAX_DEPTH):
         raise PayloadError(f"the body is nested deeper than {MAX_DEPTH} levels")
     return value

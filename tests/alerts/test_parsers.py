@@ -261,6 +261,7 @@ def test_a_huge_value_is_never_echoed_back():
     (b"{", "the body is not JSON: Expecting property name"),
     (b"[" * 100 + b"]" * 100, "the body is nested deeper than 64 levels"),
     (b"[" * 100_000 + b"]" * 100_000, "the body is nested deeper than 64 levels"),
+    (b'{"severity": ' + b"9" * 5000 + b"}", "the body is not JSON that can be read"),
 ])
 def test_a_body_that_is_not_json_is_refused(raw, reason):
     with pytest.raises(PayloadError) as error:
