@@ -112,6 +112,7 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     RESOLVED_BY_SOURCE = "resolved-by-source"
     HELD = "held"
+    RELEASED = "released"
     DIGESTED = "digested"
 
 
@@ -457,6 +458,15 @@ class Alert:
             raise ValidationError("until", "an alert is held until a future instant")
         return self._change(TimelineEvent(at, EventKind.HELD, None, f"until {until.isoformat()}"),
                             state=AlertState.HELD, held_until=until)
+
+    def release(self, at: datetime) -> Alert:
+        """Urgent after all (a repeat raised its severity): it stops waiting for the digest
+        and escalates from the first step, now."""
+        if self.state is not AlertState.HELD:
+            raise AlertStateError("release", self.state, f"This alert is {self.state}, not waiting for a digest.")
+        return self._change(TimelineEvent(at, EventKind.RELEASED, None, f"now {self.severity}: no longer waits"),
+                            state=AlertState.TRIGGERED, held_until=None, escalation_step=0,
+                            escalation_since=to_utc(at, "at"))
 
     def digested(self, at: datetime) -> Alert:
         """Reported in the business-hours digest. A still-held alert counts the digest as

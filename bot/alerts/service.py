@@ -30,7 +30,7 @@ from bot.alerts.delivery import Deliveries, Duty, Reach, short
 from bot.alerts.model import Alert, AlertState, AlertStateError, IncomingAlert, Outcome, intake
 from bot.alerts.policy import EscalationPolicy, StepKind, next_step, plan
 from bot.alerts.settings import AlertSettings
-from bot.alerts.urgency import HoldUntil, digest, disposition, next_business_start
+from bot.alerts.urgency import HoldUntil, digest, disposition, next_business_start, pages_wait_until
 from bot.cards.digest import digest_card
 from bot.storage import Conflict, NotFound, Store
 from bot.storage.alerts import (
@@ -243,8 +243,11 @@ class AlertService:
             if alert.state is AlertState.SNOOZED and alert.snoozed_until <= now:
                 alert = alert.unsnooze(alert.snoozed_until)
             step = plan(alert, settings.policy, now).due
+            waits_until = None if step is None else pages_wait_until(alert, settings.rules, now)
             if step is None:
                 idle.append((stored, next_due_at(alert, settings.policy, now)))
+            elif waits_until is not None:
+                idle.append((stored, waits_until))
             else:
                 due.append((replace(stored, alert=alert), step))
         await self._reschedule([(stored, at) for stored, at in idle if at != stored.due_at])
@@ -509,7 +512,8 @@ class _IntakeBatch:
         if latest is None or result.outcome is Outcome.CREATED:
             stored = await self._open(_held_if_not_urgent(result.alert, settings, now), integration, settings)
         else:
-            stored = await work.save(latest, result.alert, next_due_at(result.alert, settings.policy, now))
+            alert = _released_if_urgent(result.alert, settings, now)
+            stored = await work.save(latest, alert, next_due_at(alert, settings.policy, now))
         self._latest[(rotation, notice.dedup_key)] = stored
         if stored.due_at is not None and (self.earliest_due is None or stored.due_at < self.earliest_due):
             self.earliest_due = stored.due_at
@@ -547,6 +551,13 @@ def _held_if_not_urgent(alert: Alert, settings: AlertSettings, now: datetime) ->
     rules = settings.rules
     decided = disposition(alert, rules.business_hours, rules.urgent, now)
     return alert.hold(now, decided.until) if isinstance(decided, HoldUntil) else alert
+
+
+def _released_if_urgent(alert: Alert, settings: AlertSettings, now: datetime) -> Alert:
+    """A held alert that came back urgent (its severity rose) pages now."""
+    if alert.state is AlertState.HELD and pages_wait_until(alert, settings.rules, now) is None:
+        return alert.release(now)
+    return alert
 
 
 def _transition(alert: Alert, verb: Verb, person: str, now: datetime, until: str | None,

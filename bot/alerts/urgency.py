@@ -154,6 +154,15 @@ def disposition(alert: Alert, hours: BusinessHours | None, urgent: Iterable[Seve
     return HoldUntil(next_business_start(hours, at))
 
 
+def pages_wait_until(alert: Alert, rules: UrgencyRules, at: datetime) -> datetime | None:
+    """When an alert that would page someone at `at` (its next escalation step, the end of
+    its snooze) must wait for instead: the next opening of business hours for one that is
+    not urgent, outside them; None when it may page now. An alert paged in the afternoon
+    does not climb to the secondary, nor come back from a snooze, in the middle of the night."""
+    decided = disposition(alert, rules.business_hours, rules.urgent, at)
+    return decided.until if isinstance(decided, HoldUntil) else None
+
+
 @dataclass(frozen=True)
 class Digest:
     """The alerts held for this business-hours start, after `Alert.digested`: the ones

@@ -26,8 +26,10 @@ def received_at(alert: Alert) -> datetime:
 
 
 def paged(alert: Alert) -> bool:
-    """It reached a person at once rather than waiting for a digest."""
-    return not any(event.kind is EventKind.HELD for event in alert.timeline)
+    """It reached a person at once rather than waiting for a digest (or was released from
+    waiting when it turned urgent)."""
+    kinds = [event.kind for event in alert.timeline]
+    return EventKind.HELD not in kinds or EventKind.RELEASED in kinds
 
 
 def out_of_hours(alert: Alert, hours: BusinessHours) -> bool:

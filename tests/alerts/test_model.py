@@ -165,6 +165,14 @@ def test_a_digested_held_alert_counts_the_digest_as_its_first_page():
     assert alert.timeline[-1].kind is EventKind.DIGESTED
 
 
+def test_a_released_alert_stops_waiting_and_escalates_from_the_first_step():
+    released = new_alert().hold(T0, T0 + timedelta(hours=9)).release(T0 + MIN)
+    assert (released.state, released.held_until, released.escalation_step) == (AlertState.TRIGGERED, None, 0)
+    assert released.escalation_since == T0 + MIN and released.timeline[-1].kind is EventKind.RELEASED
+    with pytest.raises(AlertStateError):
+        released.release(T0 + 2 * MIN)
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"title": "  "}, "title"),
     ({"title": "x" * 501}, "title"),

@@ -4,7 +4,7 @@ and all of it carried on by a new service after the old one died mid-way."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from bot.alerts.model import AlertState, EventKind, Severity, SourceStatus
 from tests.alerts_service.conftest import (
@@ -105,3 +105,52 @@ async def test_at_night_a_warning_waits_for_the_morning_digest(both_rig: Rig, da
         assert "Feature drift on churn model" in shown(sender.posts(BOB_CHAT)[-1].message.card)
     finally:
         await morning.store.close()
+
+
+CLOSING = datetime(2026, 3, 3, 16, 58, tzinfo=timezone.utc)  # 17:58 in Paris, two minutes before closing
+
+
+async def test_a_warning_paged_before_closing_climbs_no_further_until_the_morning(rig: Rig, clock):
+    await rig.service.set_settings(ROTATION, OFFICE, ACTOR)
+    clock.now = CLOSING
+    [drift] = await rig.fire(notice("drift", severity=Severity.WARNING, title="Feature drift on churn model"))
+    await rig.tick(timedelta(minutes=5))
+
+    assert len(rig.sender.posts(ALICE_CHAT)) == 1 and rig.sender.posts(BOB_CHAT) == []
+    assert await rig.service.next_due(clock()) == MORNING
+
+    await rig.tick(MORNING - clock())
+    assert "Feature drift on churn model" in shown(rig.sender.posts(BOB_CHAT)[-1].message.card)
+
+
+async def test_a_warning_snoozed_before_closing_does_not_come_back_at_night(rig: Rig, clock):
+    await rig.service.set_settings(ROTATION, OFFICE, ACTOR)
+    clock.now = CLOSING
+    [drift] = await rig.fire(notice("drift", severity=Severity.WARNING))
+    await rig.service.apply(drift.alert_id, "snooze", "alice@example.com", until="2h")
+    await rig.settle()
+    before = len(rig.sender.keys())
+
+    await rig.tick(timedelta(hours=2, minutes=1))
+    assert len(rig.sender.keys()) == before
+    assert (await rig.alert(drift.alert_id)).state is AlertState.SNOOZED
+
+    await rig.tick(MORNING - clock())
+    assert (await rig.alert(drift.alert_id)).state is AlertState.TRIGGERED
+    assert len(rig.sender.posts(ALICE_CHAT)) == 2
+
+
+async def test_a_held_warning_that_comes_back_critical_pages_at_once(rig: Rig, clock):
+    await rig.service.set_settings(ROTATION, OFFICE, ACTOR)
+    clock.now = NIGHT
+    [held] = await rig.fire(notice("disk", severity=Severity.WARNING, title="Disk 91% full on db1"))
+    assert rig.sender.posts(ALICE_CHAT) == []
+
+    [again] = await rig.fire(notice("disk", severity=Severity.CRITICAL, title="Disk 99% full on db1"))
+    await rig.tick()
+
+    alert = await rig.alert(held.alert_id)
+    assert again.alert_id == held.alert_id
+    assert alert.state is AlertState.TRIGGERED and alert.held_until is None
+    assert [e.kind for e in alert.timeline][-2:] == [EventKind.RELEASED, EventKind.NOTIFIED]
+    assert "Disk 99% full on db1" in shown(rig.sender.posts(ALICE_CHAT)[-1].message.card)
