@@ -223,12 +223,25 @@ class ChatService:
         return await COMMAND_HANDLERS[type(parsed)](self._env, caller, parsed)
 
     async def _caller(self, user: ChatUser, conversation: ConversationRecord, *, is_team_owner: bool) -> Caller:
+        conversation = await self._with_stored_team(conversation)
         email = await self._email_of(user)
         zone = _reported_zone(user)
         if zone is None and email is not None:
             zone = (await self._env.teams.zones([email])).get(email)
         return Caller(user=user, email=email, zone=zone or UTC_NAME, conversation=conversation,
                       is_team_owner=is_team_owner)  # fmt: skip
+
+    async def _with_stored_team(self, conversation: ConversationRecord) -> ConversationRecord:
+        """A channel message names its team but not the team's group id, which came with the
+        app's installation; who owns the team is asked of Graph by that id."""
+        if conversation.team_id is None or conversation.team_aad_group_id is not None:
+            return conversation
+        try:
+            stored = await self._env.teams.get_conversation(conversation.key)
+        except NotFound:
+            return conversation
+        return replace(conversation, team_aad_group_id=stored.team_aad_group_id,
+                       tenant_id=conversation.tenant_id or stored.tenant_id)
 
     async def _email_of(self, user: ChatUser) -> str | None:
         given = checked_email(user.email)

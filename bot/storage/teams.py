@@ -182,8 +182,11 @@ class TeamsStore:
 
     # conversations ---------------------------------------------------------------------
     async def save_conversation(self, record: ConversationRecord) -> ConversationRecord:
-        """Create or refresh the conversation under `record.key`. A `person` given as None
-        keeps the one stored (an activity from a personal chat may not say whose it is)."""
+        """Create or refresh the conversation under `record.key`. A `person`, tenant, team,
+        team group id or channel given as None keeps the one stored: an activity from a
+        personal chat may not say whose it is, and a channel message does not repeat the
+        team's group id that its installation event carried (Graph needs it for the tag
+        and the team's owners)."""
         values = _conversation_values(record)
         now = self._clock()
         async with self._writing() as session:
@@ -192,8 +195,9 @@ class TeamsStore:
             statement = _dialect_insert(session, ConversationRow).values(
                 **values, first_seen_at=now, last_seen_at=now
             )
-            kept = {"person_id": func.coalesce(statement.excluded.person_id, ConversationRow.person_id)}
-            changed = {name: statement.excluded[name] for name in values if name not in ("key", "person_id")}
+            kept = {name: func.coalesce(statement.excluded[name], getattr(ConversationRow, name))
+                    for name in KEPT_WHEN_UNSAID}
+            changed = {name: statement.excluded[name] for name in values if name != "key" and name not in kept}
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[ConversationRow.key], set_={**changed, **kept, "last_seen_at": now}
@@ -626,6 +630,10 @@ class TeamsStore:
 
 
 # --- statements and conversions ------------------------------------------------------------
+
+
+#: Conversation fields an activity may leave out without meaning that they changed.
+KEPT_WHEN_UNSAID = ("person_id", "tenant_id", "team_id", "team_aad_group_id", "channel_id")
 
 
 def _dialect_insert(session: AsyncSession, table: type[Any]) -> Any:

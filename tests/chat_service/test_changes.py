@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.oncall import on_call
@@ -224,6 +225,22 @@ async def test_team_ownership_can_come_from_the_roster(team: World, sqlite_url, 
         in_team = only(await world.says(BOB, "leave data-platform", where=DATA))
 
     assert is_refusal(in_chat) and not is_refusal(in_team)
+
+
+async def test_a_team_owner_is_known_by_the_team_s_group_id_though_channel_messages_omit_it(team: World, sqlite_url,
+                                                                                            clock):
+    from bot.chat.context import Collaborators
+    from tests.chat_service.conftest import opened_world
+
+    class Roster:
+        async def is_team_owner(self, conversation, user):
+            return conversation.team_aad_group_id == DATA.team_aad_group_id and user.teams_id == BOB.teams_id
+
+    async with opened_world(sqlite_url, clock, Collaborators(roster=Roster())) as world:
+        await world.service.on_conversation_seen(DATA, BOB.user())
+        reply = only(await world.says(BOB, "leave data-platform", where=replace(DATA, team_aad_group_id=None)))
+
+    assert not is_refusal(reply)
 
 
 async def test_the_last_member_cannot_leave(team: World):

@@ -49,6 +49,17 @@ async def test_a_conversation_saved_again_is_updated_and_keeps_its_person(stores
         await teams.get_conversation("19:nowhere")
 
 
+async def test_a_channel_message_without_the_team_s_group_id_keeps_the_stored_one(stores):
+    _, teams, _ = stores
+    await teams.save_conversation(DATA)
+
+    again = await teams.save_conversation(replace(DATA, team_aad_group_id=None, tenant_id=None,
+                                                  service_url="https://smba.example.test/emea/"))
+
+    assert again.team_aad_group_id == DATA.team_aad_group_id and again.tenant_id == DATA.tenant_id
+    assert again.service_url == "https://smba.example.test/emea/"
+
+
 async def test_conversations_are_read_together_and_unknown_ones_left_out(stores):
     _, teams, _ = stores
     alice, data = await teams.save_conversation(ALICE.chat), await teams.save_conversation(DATA)
