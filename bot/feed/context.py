@@ -9,10 +9,8 @@ and registers the handoff timer. A test may put its own `FeedSettings` in
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -26,6 +24,7 @@ from bot.feed.reading import StoreReader
 from bot.feed.stream import FeedSettings
 from bot.storage.alerts import AlertStore
 from bot.storage.tray import TrayStore
+from bot.timers.pokes import Pokes
 
 log = logging.getLogger(__name__)
 
@@ -33,26 +32,6 @@ log = logging.getLogger(__name__)
 #: waits for the next change: no event carries names alone).
 ROTATION_TABLES = frozenset({"rotations", "rotation_members", "overrides", "time_off"})
 FEED_TABLES = ROTATION_TABLES | {"alerts"}
-
-
-class Pokes:
-    """Timer pokes started from the commit listener (which cannot await), kept until done."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("could not replan the tray's handoff timer", exc_info=task.exception())
-
-    async def close(self) -> None:
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 async def feed_context(app: web.Application) -> AsyncIterator[None]:

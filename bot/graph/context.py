@@ -1,5 +1,7 @@
 """The Teams tag sync as a resource of the application: its HTTP session, its tokens,
-and its timer source."""
+and its timer source, poked whenever this process commits a change that can move who is
+on duty or which teams a rotation has (a swap, cover, time off, a member, a binding), so
+the tag follows within moments rather than at the next handoff."""
 
 from __future__ import annotations
 
@@ -11,14 +13,20 @@ import aiohttp
 from aiohttp import web
 
 from bot.appkeys import CLOCK, GRAPH_TAGS, SETTINGS, STORE, TIMERS
+from bot.feed.commits import Commit, watch
 from bot.graph.client import GraphClient
 from bot.graph.sync import TagSync
 from bot.graph.token import GraphTokens, http_client_for, scope_for
 from bot.settings import Settings
 from bot.storage.outbox import TagStateStore, engine_of
 from bot.storage.teams import TeamsStore
+from bot.timers.pokes import Pokes
 
 logger = logging.getLogger(__name__)
+
+#: Writes to these tables can change a tag's members, its team or its name.
+TAG_TABLES = frozenset({"rotations", "rotation_members", "overrides", "time_off", "teams_channel_bindings",
+                        "graph_tag_names"})
 
 
 def why_no_tags(settings: Settings) -> str | None:
@@ -65,8 +73,17 @@ async def graph_context(app: web.Application) -> AsyncIterator[None]:
             default_tenant=settings.app_tenant_id,
         )
         app[GRAPH_TAGS] = sync
-        await app[TIMERS].register(sync)
+        timers = app[TIMERS]
+        await timers.register(sync)
+        pokes = Pokes()
+
+        def committed(_commit: Commit) -> None:
+            pokes.start(timers.poke(sync.name))
+
+        stop_watching = watch(engine, TAG_TABLES, committed)
         try:
             yield
         finally:
-            app[TIMERS].unregister(sync.name)
+            stop_watching()
+            await pokes.close()
+            timers.unregister(sync.name)

@@ -3,6 +3,9 @@ the Entra stand-in and updates the Graph stand-in when told that the data change
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.app import create_app
@@ -13,6 +16,7 @@ from bot.settings import Settings
 from bot.storage import Person
 from bot.storage.outbox import engine_of
 from bot.storage.teams import TeamsStore
+from shared.rotation import Override
 from tests.fakes.entra import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra, LoopbackCertificate
 from tests.fakes.graph import FakeGraph
 from tests.graph.conftest import ACTOR, IDS, TEAM, channel, data_rotation
@@ -23,16 +27,7 @@ US_GOVERNMENT = "https://graph.microsoft.us/v1.0"
 async def test_the_service_keeps_the_tag_of_a_bound_rotation(
     sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate, clock, aiohttp_server: Any
 ):
-    settings = Settings(
-        database_url=sqlite_url,
-        app_id=CLIENT_ID,
-        app_password=CLIENT_SECRET,
-        app_tenant_id=TENANT,
-        graph_url=graph.url,
-        graph_login_url=entra.login_url,
-        graph_ca_bundle=str(certificate.ca_path),
-    )
-    app = create_app(settings, clock=clock)
+    app = create_app(_graph_settings(sqlite_url, entra, graph, certificate), clock=clock)
     await aiohttp_server(app, host="127.0.0.1")
     store = app[STORE]
     await store.create_rotation(data_rotation(), ACTOR)
@@ -46,6 +41,37 @@ async def test_the_service_keeps_the_tag_of_a_bound_rotation(
 
     assert graph.tagged(TEAM, "data-oncall") == {IDS["alice@example.com"]}
     assert (await app[GRAPH_TAGS].tag_status("data")).in_sync
+
+
+async def test_a_binding_and_an_override_reach_the_tag_without_waiting_for_a_handoff(
+    sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate, clock, aiohttp_server: Any
+):
+    app = create_app(_graph_settings(sqlite_url, entra, graph, certificate), clock=clock)
+    await aiohttp_server(app, host="127.0.0.1")
+    store = app[STORE]
+    await store.create_rotation(data_rotation(), ACTOR)
+    for email in ("alice@example.com", "dave@example.com"):
+        await store.upsert_person(Person(email=email, aad_object_id=IDS[email]))
+    teams = TeamsStore(engine_of(store), clock=clock)
+    await teams.save_conversation(channel())
+
+    await teams.bind("data", "data-channel", ACTOR)
+    await _until(lambda: graph.tagged(TEAM, "data-oncall") == {IDS["alice@example.com"]})
+    await store.add_override("data", Override("dave@example.com", clock(), clock() + timedelta(hours=4)), ACTOR)
+    await _until(lambda: graph.tagged(TEAM, "data-oncall") == {IDS["dave@example.com"]})
+
+
+async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """The tag follows a commit on its own (a poke, then the timer): wait for it, bounded."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the tag did not follow the change"
+        await asyncio.sleep(0.02)
+
+
+def _graph_settings(sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate) -> Settings:
+    return Settings(database_url=sqlite_url, app_id=CLIENT_ID, app_password=CLIENT_SECRET, app_tenant_id=TENANT,
+                    graph_url=graph.url, graph_login_url=entra.login_url, graph_ca_bundle=str(certificate.ca_path))
 
 
 def test_tags_are_kept_only_with_a_client_secret_and_not_when_turned_off():
