@@ -54,6 +54,8 @@ from bot.storage.tables import AuditRow, PersonRow, RotationRow
 from shared.rotation import NAME_PATTERN, normalize_email
 
 Clock = Callable[[], datetime]
+#: Audit actions that can move someone's shifts (settings and members, overrides, time off).
+SCHEDULE_ACTIONS = ("rotation.", "override.", "time_off.")
 
 
 @dataclass(frozen=True)
@@ -283,9 +285,13 @@ class ShiftStore:
             return {name: audit_id for name, audit_id in await session.execute(query)}
 
     async def actors_since(self, rotation: str, audit_id: int) -> list[str]:
-        """Who made the rotation's changes after audit entry `audit_id` (audit actor names,
-        such as `teams:alice@example.com`), first to last, each once."""
-        query = (select(AuditRow.actor).where(AuditRow.rotation_name == rotation, AuditRow.id > audit_id)
+        """Who changed the rotation's schedule (settings, members, overrides, time off) after
+        audit entry `audit_id` (audit actor names, such as `teams:alice@example.com`), first
+        to last, each once. Whoever only acknowledged an alert or ticked a duty meanwhile did
+        not move anyone's shifts."""
+        moved_shifts = or_(*(AuditRow.action.startswith(prefix) for prefix in SCHEDULE_ACTIONS))
+        query = (select(AuditRow.actor)
+                 .where(AuditRow.rotation_name == rotation, AuditRow.id > audit_id, moved_shifts)
                  .order_by(AuditRow.id))
         async with self._readers() as session:
             return list(dict.fromkeys(await session.scalars(query)))

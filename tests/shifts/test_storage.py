@@ -18,7 +18,8 @@ from bot.storage import NotFound, Store
 from bot.storage.alerts import AlertStore
 from bot.storage.shifts import HandoverRecord, Notice, ShiftStore, Snapshot
 from bot.storage.teams import TeamsStore
-from tests.shifts.conftest import ACTOR, ALICE, BOB, ROTATION, START, firing, seed, utc
+from shared.rotation import Override
+from tests.shifts.conftest import ACTOR, ALICE, BOB, CAROL, ROTATION, START, firing, seed, utc
 from tests.storage.conftest import FakeClock
 
 DUTIES = [RoutineDuty.parse("weekdays 16:00 Production rollout checklist: dashboards green; announce; deploy"),
@@ -104,9 +105,10 @@ async def test_notices_settle_once_and_schedules_and_changes_are_read_back(store
     snapshot = Snapshot(mark, START, START + timedelta(weeks=8), (Stretch(ALICE, utc(2026, 3, 2, 11), utc(2026, 3, 9, 11)),))
     await shifts.save_snapshot(ROTATION, snapshot)
     assert (await shifts.snapshots())[ROTATION] == snapshot
-    await shifts.replace_duties(ROTATION, DUTIES, "teams:alice@example.com")
+    await shifts.replace_duties(ROTATION, DUTIES, "teams:bob@example.com")
+    await store.add_override(ROTATION, Override(CAROL, utc(2026, 3, 20, 9), utc(2026, 3, 21, 9)), "teams:alice@example.com")
     assert (await shifts.last_changes())[ROTATION] > mark
-    assert await shifts.actors_since(ROTATION, mark) == ["teams:alice@example.com"]
+    assert await shifts.actors_since(ROTATION, mark) == ["teams:alice@example.com"]  # duties move no shift
 
 
 async def test_a_post_mortem_is_asked_once_and_its_answer_kept(stores) -> None:
