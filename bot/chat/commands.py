@@ -12,7 +12,9 @@ Otherwise:
 * in a personal chat it is a `ParseError` naming the closest command;
 * in a channel it is a `NotACommand`, to be routed to the person on duty, unless the
   whole message is one word close to a command name (`@Rota hepl`), which is a typo and
-  gets a `ParseError`.
+  gets a `ParseError`. A message that starts with a command's name but whose arguments
+  cannot be read, and that reads as a sentence (`who broke the build?`, `help! prod is
+  down`), is routed too.
 
 Mentions: Teams writes `<at>Bob Smith</at>` in the text and lists the mentioned people
 beside it. `@Bob Smith` (or the `<at>` form) in an argument matches the mention of that
@@ -263,7 +265,17 @@ def parse(
     try:
         return _PARSERS[command.name](context, rest)
     except _Refusal as refusal:
+        if scope is Scope.CHANNEL and _reads_as_a_sentence(cleaned):
+            return NotACommand(cleaned)
         return ParseError(refusal.message, f"For example: {refusal.example or command.example}", command.name)
+
+
+def _reads_as_a_sentence(cleaned: str) -> bool:
+    """`who broke the build?`, `help! prod is down`: a question for the person on duty that
+    happens to start with a command's name. A command does not end in ? or !, nor is its
+    name followed by punctuation."""
+    first = cleaned.split(maxsplit=1)[0]
+    return cleaned.endswith(("?", "!")) or first[-1] in _COMMAND_PUNCTUATION
 
 
 def clean_text(text: str, mentions: Sequence[Mention] = ()) -> str:

@@ -182,6 +182,16 @@ def test_in_a_channel_anything_that_does_not_start_with_a_command_is_routed() ->
     )
 
 
+@pytest.mark.parametrize("text", ["who broke the build?", "help! prod is down", "schedule: the nightly load is late!"])
+def test_in_a_channel_a_question_that_starts_with_a_command_name_is_routed(text: str) -> None:
+    assert channel(text) == NotACommand(text)
+
+
+def test_in_a_channel_a_command_with_unreadable_arguments_still_says_what_was_wrong() -> None:
+    assert isinstance(channel("swap someday with <at>Bob Smith</at>"), ParseError)
+    assert isinstance(personal("who broke the build?"), ParseError)
+
+
 def test_in_a_channel_a_lone_near_miss_is_a_typo() -> None:
     result = channel("hepl")
     assert isinstance(result, ParseError) and result.suggestion == "help"
