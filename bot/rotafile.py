@@ -20,6 +20,7 @@ Semantics of `rota apply`:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,8 @@ from shared.rotation import (
 ROTATION_KEYS = {"name", "timezone", "shift", "handoff", "members", "secondary", "overrides", "time_off",
                  "routine_duties", "owners"}
 SPAN_KEYS = {"person", "start", "end"}
+#: The UTC offset that may end a span's time: `+01:00`, `-05:30`, `Z`.
+OFFSET_SUFFIX = re.compile(r"(Z|[+-]\d{2}:\d{2}(?::\d{2})?)\s*$")
 
 
 class RotafileError(ValueError):
@@ -159,10 +162,26 @@ def _read_spans(entry: dict, key: str, zone: ZoneInfo, kind: type) -> tuple | No
     for i, span in enumerate(spans):
         if not isinstance(span, dict) or set(span) != SPAN_KEYS:
             raise ValidationError(f"{key}[{i}]", "each entry needs exactly person, start and end")
-        start = local_to_utc(parse_local(_as_text(span["start"]), f"{key}[{i}].start"), zone)
-        end = local_to_utc(parse_local(_as_text(span["end"]), f"{key}[{i}].end"), zone)
+        start = _read_instant(span["start"], zone, f"{key}[{i}].start")
+        end = _read_instant(span["end"], zone, f"{key}[{i}].end")
         result.append(kind(person=span["person"], start=start, end=end))
     return tuple(result)
+
+
+def _read_instant(value: Any, zone: ZoneInfo, field_name: str) -> datetime:
+    """A span's start or end: with a UTC offset (`2026-10-25 02:30+01:00`, or `Z`), that
+    instant; without one, a wall-clock time in the rotation's zone."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    text = _as_text(value)
+    offset = OFFSET_SUFFIX.search(text) if isinstance(text, str) else None
+    if offset is None:
+        return local_to_utc(parse_local(text, field_name), zone)
+    local = parse_local(text[: offset.start()], field_name)
+    try:
+        return local.replace(tzinfo=datetime.strptime(offset.group(1), "%z").tzinfo)
+    except ValueError as exc:
+        raise ValidationError(field_name, f"{text!r} has no valid UTC offset (e.g. +01:00)") from exc
 
 
 def _read_duties(entry: dict) -> tuple[RoutineDuty, ...] | None:
@@ -400,6 +419,15 @@ def export_rotations(
 def _export_span(span: Override | TimeOff, zone: ZoneInfo) -> dict[str, str]:
     return {
         "person": span.person,
-        "start": format_local(span.start.astimezone(zone).replace(tzinfo=None)),
-        "end": format_local(span.end.astimezone(zone).replace(tzinfo=None)),
+        "start": _export_instant(span.start, zone),
+        "end": _export_instant(span.end, zone),
     }
+
+
+def _export_instant(instant: datetime, zone: ZoneInfo) -> str:
+    """Wall-clock time in the zone; with its UTC offset when that time happens twice (the
+    repeated hour of an autumn change), which a plain time could not tell apart."""
+    local = instant.astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset():
+        return format_local(local.replace(tzinfo=None))
+    return local.isoformat(sep=" ", timespec="minutes" if local.second == 0 else "seconds")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.rotafile import RotafileError, export_rotations, load_rotafile, plan_changes
-from shared.rotation import Override, SecondaryKind
+from shared.rotation import Override, SecondaryKind, TimeOff
 
 EXAMPLE = (Path(__file__).parents[2] / "examples" / "rotations.yaml").read_text()
 
@@ -45,6 +46,50 @@ def test_export_reads_back_to_the_same_plan() -> None:
     owners = {stored.name: list(item.owners)}
     again = load_rotafile(export_rotations([stored], owners=owners))
     assert plan_changes(again, {stored.name: stored}, owners=owners).empty
+
+
+PARIS_AUTUMN = """
+rotations:
+  - {name: ops, timezone: Europe/Paris, shift: 1d, handoff: "2026-10-01 09:00", members: [a@x.io, b@x.io]}
+"""
+
+
+def test_an_override_in_the_repeated_hour_of_an_autumn_change_survives_export_and_apply() -> None:
+    # On 25 October 2026 Paris goes from 03:00 summer time back to 02:00: 02:30 happens
+    # twice, first at 00:30 UTC (+02:00), then at 01:30 UTC (+01:00).
+    [item] = load_rotafile(PARIS_AUTUMN)
+    second = Override("b@x.io", datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc),
+                      datetime(2026, 10, 25, 9, 0, tzinfo=timezone.utc), created=1, id=1)
+    first = TimeOff("a@x.io", datetime(2026, 10, 24, 22, 0, tzinfo=timezone.utc),
+                    datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), id=1)
+    stored = replace(item.rotation, overrides=(second,), time_off=(first,), _cache={})
+
+    text = export_rotations([stored])
+    [again] = load_rotafile(text)
+
+    assert "start: 2026-10-25 02:30+01:00" in text and "end: 2026-10-25 10:00\n" in text
+    assert "start: 2026-10-25 00:00\n" in text and "end: 2026-10-25 02:30+02:00" in text
+    assert [(o.start, o.end) for o in again.overrides] == [(second.start, second.end)]
+    assert [(t.start, t.end) for t in again.time_off] == [(first.start, first.end)]
+    assert plan_changes([again], {stored.name: stored}).empty
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ('"2026-10-25 02:30"', datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)),
+        ('"2026-10-25 02:30+01:00"', datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)),
+        ("2026-10-25 02:30+01:00", datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)),
+        ('"2026-10-25T02:30:00+02:00"', datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)),
+        ("2026-10-25 02:30:00+01:00", datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)),
+        ('"2026-10-25 02:30Z"', datetime(2026, 10, 25, 2, 30, tzinfo=timezone.utc)),
+        ('"2026-10-24 20:30-05:00"', datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)),
+    ],
+)
+def test_a_time_with_an_offset_is_that_instant_and_one_without_is_local(written: str, instant: datetime) -> None:
+    override = f"{{person: a@x.io, start: {written}, end: '2026-10-26 00:00'}}"
+    [item] = load_rotafile(PARIS_AUTUMN.rstrip().removesuffix("}") + f", overrides: [{override}]}}")
+    assert [o.start for o in item.overrides] == [instant]
 
 
 def test_changed_members_and_removed_override_are_planned() -> None:
@@ -114,6 +159,9 @@ rotations:
          " owners: [the boss]}]", "owners[0]: 'the boss' is not an email address"),
         ("rotations: [{name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io],"
          " owners: a@x.io}]", "owners: must be a list"),
+        ("rotations: [{name: x, timezone: UTC, shift: 1w, handoff: '2026-01-01 09:00', members: [a@x.io],"
+         " overrides: [{person: a@x.io, start: '2026-01-02 00:00+25:00', end: '2026-01-03 00:00'}]}]",
+         "overrides[0].start"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason(text: str, message: str) -> None:
