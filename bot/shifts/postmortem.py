@@ -1,9 +1,10 @@
-"""Post-mortems: after a critical alert is resolved by a person, they are asked for a short
+"""Post-mortems: after a critical alert is resolved, whoever handled it is asked for a short
 summary and a link to the write-up; what they give is kept beside the alert.
 
-Only alerts a person resolved are asked about (one the source resolved by itself names
-nobody to ask), and only recent ones: a service started after a long pause does not ask
-about last month's incidents.
+Whoever handled it: the person who resolved it; for an alert its source resolved (as most
+monitoring incidents end), the person who acknowledged it, or else whoever was on duty
+when it ended. Only recent alerts are asked about: a service started after a long pause
+does not ask about last month's incidents.
 """
 
 from __future__ import annotations
@@ -44,10 +45,15 @@ class Postmortem:
 
 
 def wants_postmortem(alert: Alert, now: datetime) -> bool:
-    """A critical alert a person resolved, recently."""
+    """A critical alert resolved recently, by a person or by its source."""
     return (alert.severity is Severity.CRITICAL and alert.state is AlertState.RESOLVED
-            and alert.resolved_by is not None and alert.resolved_at is not None
-            and now - alert.resolved_at <= ASK_WITHIN)  # fmt: skip
+            and alert.resolved_at is not None and now - alert.resolved_at <= ASK_WITHIN)  # fmt: skip
+
+
+def handled_by(alert: Alert) -> str | None:
+    """Who took the alert in hand: who resolved it, else who acknowledged it (None: nobody
+    did, and the person on duty when it ended is the one to ask)."""
+    return alert.resolved_by or alert.acknowledged_by
 
 
 def to_ask(alerts: Iterable[Alert], asked: set[int], now: datetime) -> list[Alert]:

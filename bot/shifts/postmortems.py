@@ -1,7 +1,7 @@
 """Asking for post-mortems, and keeping the answers.
 
-A timer source: due at once when a critical alert a person resolved recently has not been
-asked about. The alerts service wakes it after every change (see `context`); it also
+A timer source: due at once when a critical alert resolved recently has not been asked
+about. The alerts service wakes it after every change (see `context`); it also
 looks by itself every `Services.replan`. The prompt is recorded after its card is queued,
 under the alert's id, so each alert is asked about once.
 """
@@ -15,9 +15,10 @@ from datetime import datetime
 from bot.alerts.model import Alert
 from bot.cards.postmortem import postmortem_card
 from bot.conversations import CardAction, CardActionResult
-from bot.shifts.postmortem import ASK_WITHIN, Postmortem, checked_answer, to_ask
+from bot.shifts.postmortem import ASK_WITHIN, Postmortem, checked_answer, handled_by, to_ask
 from bot.shifts.services import UNKNOWN_PRESSER, Services
 from bot.storage import NotFound
+from shared.oncall import on_call
 from shared.rotation import ValidationError
 
 log = logging.getLogger(__name__)
@@ -36,26 +37,40 @@ class PostmortemSource:
         return now if await self._waiting(now) else self._services.next_look(None, now)
 
     async def run_due(self, now: datetime) -> None:
-        for alert in await self._waiting(now):
-            await self.ask(alert, now)
+        for alert, asked_of in await self._waiting(now):
+            await self.ask(alert, asked_of, now)
 
-    async def ask(self, alert: Alert, now: datetime) -> Postmortem:
+    async def ask(self, alert: Alert, asked_of: str, now: datetime) -> Postmortem:
         services = self._services
-        assert alert.id is not None and alert.resolved_by is not None
-        prompt = Postmortem(alert.id, alert.rotation, alert.title, alert.resolved_by, now, f"postmortem:{alert.id}")
+        assert alert.id is not None
+        prompt = Postmortem(alert.id, alert.rotation, alert.title, asked_of, now, f"postmortem:{alert.id}")
         rotation = await services.store.get_rotation(alert.rotation)
-        zone = await services.zone_of(alert.resolved_by, rotation.timezone)
+        zone = await services.zone_of(asked_of, rotation.timezone)
         card = postmortem_card(postmortem=prompt, resolved_at=alert.resolved_at, viewer_zone=zone,
-                               people=await services.names([alert.resolved_by]))  # fmt: skip
-        if not await services.direct(alert.resolved_by, prompt.message_key, rotation=alert.rotation, card=card):
-            log.info("no chat with %s: no post-mortem asked for alert %s", alert.resolved_by, alert.id)
+                               people=await services.names([asked_of]))  # fmt: skip
+        if not await services.direct(asked_of, prompt.message_key, rotation=alert.rotation, card=card):
+            log.info("no chat with %s: no post-mortem asked for alert %s", asked_of, alert.id)
         await services.shifts.ask(prompt)
         return prompt
 
-    async def _waiting(self, now: datetime) -> list[Alert]:
+    async def _waiting(self, now: datetime) -> list[tuple[Alert, str]]:
+        """The alerts to ask about, with whom to ask: whoever handled each, else whoever
+        was on duty when it ended (an alert with neither is not asked about)."""
         recent = await self._services.shifts.resolved_critical(now - ASK_WITHIN)
         asked = await self._services.shifts.asked(a.id for a in recent if a.id is not None)
-        return to_ask(recent, asked, now)
+        waiting = []
+        for alert in to_ask(recent, asked, now):
+            asked_of = handled_by(alert) or await self._on_duty_when_it_ended(alert)
+            if asked_of is not None:
+                waiting.append((alert, asked_of))
+        return waiting
+
+    async def _on_duty_when_it_ended(self, alert: Alert) -> str | None:
+        try:
+            rotation = await self._services.store.get_rotation(alert.rotation)
+        except NotFound:
+            return None
+        return on_call(rotation, alert.resolved_at).primary
 
 
 class PostmortemActions:

@@ -3,6 +3,8 @@ post-mortem (checked, kept, editable)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.alerts.model import Severity
 from bot.conversations import ActionRouter, CardAction, ChatUser, ConversationKind, ConversationRecord
 from bot.shifts import duties, postmortems
@@ -11,6 +13,7 @@ from bot.shifts.duties import DutyActions
 from bot.shifts.postmortem import Postmortem
 from bot.shifts.postmortems import PostmortemActions
 from bot.shifts.routine import RoutineDuty
+from shared.oncall import on_call
 from tests.cards.reading import shown
 from tests.shifts.conftest import ALICE, BOB, REPLAN, ROTATION, Rig, chat_of, firing, utc
 
@@ -96,13 +99,16 @@ async def test_a_post_mortem_is_checked_then_kept_and_can_be_changed(rig: Rig) -
     assert refused.refused == "Only members of data-platform can write its post-mortems."
 
 
-async def test_only_critical_alerts_a_person_resolved_are_asked_about_once(rig: Rig) -> None:
-    critical = await rig.add_alert(firing("Orders ETL failed", rig.clock.now))
-    warning = await rig.add_alert(firing("Disk 85% full", rig.clock.now, Severity.WARNING))
-    by_source = await rig.add_alert(firing("Queue stuck", rig.clock.now))
-    await rig.change_alert(critical, critical.alert.resolve(rig.clock.now, ALICE))
-    await rig.change_alert(warning, warning.alert.resolve(rig.clock.now, ALICE))
-    await rig.change_alert(by_source, by_source.alert.resolve_by_source(rig.clock.now))
+async def test_critical_alerts_are_asked_about_once_of_whoever_handled_them(rig: Rig) -> None:
+    now = rig.clock.now
+    critical = await rig.add_alert(firing("Orders ETL failed", now))
+    warning = await rig.add_alert(firing("Disk 85% full", now, Severity.WARNING))
+    taken = await rig.add_alert(firing("Queue stuck", now))
+    unattended = await rig.add_alert(firing("Cache cold", now))
+    await rig.change_alert(critical, critical.alert.resolve(now, ALICE))
+    await rig.change_alert(warning, warning.alert.resolve(now, ALICE))
+    await rig.change_alert(taken, taken.alert.acknowledge(now, BOB).resolve_by_source(now))
+    await rig.change_alert(unattended, unattended.alert.resolve_by_source(now))
 
     await rig.timers.poke(postmortems.SOURCE_NAME)
     await rig.run_until(rig.clock.now)
@@ -110,5 +116,22 @@ async def test_only_critical_alerts_a_person_resolved_are_asked_about_once(rig: 
     await rig.run_until(rig.clock.now)
 
     prompts = [key for key in rig.outbox.calls if key.startswith("postmortem:")]
-    assert prompts == [f"postmortem:{critical.id}"]
+    assert prompts == [f"postmortem:{critical.id}", f"postmortem:{taken.id}"]
+    assert [(await rig.shifts.postmortem(a.id)).asked_of for a in (critical, taken)] == [ALICE, BOB]
+    # nobody took the unattended one, and before the first handoff nobody was on duty to ask
+    assert await rig.shifts.asked([unattended.id]) == set()
     assert rig.timers.planned(postmortems.SOURCE_NAME) == rig.clock.now + REPLAN
+
+
+async def test_an_alert_nobody_took_is_asked_about_of_whoever_was_on_duty_when_it_ended(rig: Rig) -> None:
+    rig.clock.advance(timedelta(days=2))
+    now = rig.clock.now
+    unattended = await rig.add_alert(firing("Cache cold", now))
+    await rig.change_alert(unattended, unattended.alert.resolve_by_source(now))
+
+    await rig.timers.poke(postmortems.SOURCE_NAME)
+    await rig.run_until(rig.clock.now)
+
+    on_duty = on_call(await rig.store.get_rotation(ROTATION), now).primary
+    assert on_duty is not None and (await rig.shifts.postmortem(unattended.id)).asked_of == on_duty
+    assert f"postmortem:{unattended.id}" in rig.outbox.calls
