@@ -8,22 +8,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.alerts.model import Alert
 from bot.api.errors import ApiError
 from bot.api.table import ApiRoute, register
-from bot.appkeys import CLOCK, STORE
+from bot.appkeys import ALERTS, CLOCK, STORE
+from bot.storage import NotFound
 from bot.storage.teams import TeamsStore
 from bot.tab.schedule import (
     V1,
+    RecentAlertOut,
+    RecentAlertsQuery,
     ScheduleOut,
     ScheduleQuery,
+    Scope,
     in_view,
     person_calendar,
+    recent_alerts,
     rotation_schedule,
     viewer_out,
 )
 from bot.tab.viewer import Viewer, viewer_of
 from shared.api_models import SpanIn, SpanOut
-from shared.rotation import ValidationError
+from shared.rotation import Rotation, ValidationError
 
 SCHEDULE = f"{V1}/schedule"
 
@@ -38,11 +44,7 @@ async def tab_schedule(request: web.Request, query: ScheduleQuery) -> ScheduleOu
     token or, inside Teams, the Teams sign-in token, as `Authorization: Bearer ...`."""
     viewer = await viewer_of(request)
     teams = _teams(request)
-    rotations = await request.app[STORE].list_rotations()
-    bound = None
-    if query.team is not None:
-        bound = [binding.rotation for binding in await teams.bindings(team_id=query.team)]
-    scope, chosen = in_view(rotations, bound, viewer)
+    rotations, scope, chosen = await _in_view(request, viewer, query.team)
     by_name = {r.name: r for r in rotations}
     now = request.app[CLOCK]()
     return ScheduleOut(
@@ -56,6 +58,35 @@ async def tab_schedule(request: web.Request, query: ScheduleQuery) -> ScheduleOu
         ],
         my_calendar=person_calendar(viewer),
     )
+
+
+async def tab_recent_alerts(request: web.Request, query: RecentAlertsQuery) -> list[RecentAlertOut]:
+    """The newest alerts, with their state, in the rotations in view (chosen as for the
+    schedule, from `team` and the viewer). Takes an API token or, inside Teams, the
+    Teams sign-in token, as `Authorization: Bearer ...`."""
+    viewer = await viewer_of(request)
+    _, scope, chosen = await _in_view(request, viewer, query.team)
+    store = request.app[ALERTS].alerts
+    if scope is Scope.ALL:
+        return recent_alerts((stored.alert for stored in await store.list_alerts(limit=query.limit)), query.limit)
+    found: list[Alert] = []
+    for rotation in chosen:
+        try:
+            found.extend(stored.alert for stored in await store.list_alerts(rotation.name, limit=query.limit))
+        except NotFound:
+            continue  # deleted since it was listed: it has no alerts left to show
+    return recent_alerts(found, query.limit)
+
+
+async def _in_view(request: web.Request, viewer: Viewer,
+                   team: str | None) -> tuple[list[Rotation], Scope, list[Rotation]]:
+    """Every rotation, and which of them the tab shows this viewer (see `in_view`)."""
+    rotations = await request.app[STORE].list_rotations()
+    bound = None
+    if team is not None:
+        bound = [binding.rotation for binding in await _teams(request).bindings(team_id=team)]
+    scope, chosen = in_view(rotations, bound, viewer)
+    return rotations, scope, chosen
 
 
 async def tab_add_override(request: web.Request, name: str, body: SpanIn) -> SpanOut:
@@ -85,6 +116,8 @@ async def _changer(request: web.Request, name: str) -> Viewer:
 ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute("GET", SCHEDULE, tab_schedule, "The Schedule tab's view", "schedule tab", query=ScheduleQuery,
              reply=ScheduleOut, public=True),
+    ApiRoute("GET", f"{SCHEDULE}/alerts", tab_recent_alerts, "The Schedule tab's recent alerts", "schedule tab",
+             query=RecentAlertsQuery, reply=RecentAlertOut, many=True, public=True),
     ApiRoute("POST", f"{SCHEDULE}/{{name}}/overrides", tab_add_override, "Add an override from the tab", "schedule tab",
              status=201, body=SpanIn, reply=SpanOut, public=True),
     ApiRoute("POST", f"{SCHEDULE}/{{name}}/time-off", tab_add_time_off, "Add time off from the tab", "schedule tab",

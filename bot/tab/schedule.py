@@ -1,8 +1,9 @@
-"""What the Schedule tab shows, computed from rotations: pure, no I/O.
+"""What the Schedule tab shows, computed from rotations and alerts: pure, no I/O.
 
 For each rotation in view: who is on duty now, every layer's segments over the window
 (the engine's `shifts`, so the page agrees with `rota who` and the chat), and the overrides
-and time off that touch the window, so the page can mark them.
+and time off that touch the window, so the page can mark them. Besides, the recent alerts
+of the same rotations, with their state.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.alerts.model import Alert, AlertState, Severity
 from bot.tab.viewer import Viewer
-from shared.api_models import Email, OnCallOut, RotationName, SegmentOut, SpanOut, Timestamp, WindowQuery
+from shared.api_models import Email, Id, OnCallOut, RotationName, SegmentOut, SpanOut, Timestamp, WindowQuery
 from shared.oncall import on_call, shifts
 from shared.rotation import Override, Rotation, TimeOff
 
 V1 = "/api/v1"
 TEAM_ID_LENGTH = 256
+#: How many recent alerts the tab's route answers unless asked for another number, and at most.
+RECENT_ALERTS = 10
+MOST_RECENT_ALERTS = 50
 
 
 class Scope(StrEnum):
@@ -35,12 +40,24 @@ class _Reply(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
 
 
-class ScheduleQuery(WindowQuery):
-    """The window to show, and the Teams team the tab is in (its thread id, `19:...`)."""
+class TeamQuery(BaseModel):
+    """The Teams team the tab is in (its thread id, `19:...`), which chooses the rotations in view."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     team: Annotated[str, Field(min_length=1, max_length=TEAM_ID_LENGTH)] | None = Field(
         default=None, description="the team's id as Teams gives it to a tab (`context.team.internalId`)"
     )
+
+
+class ScheduleQuery(TeamQuery, WindowQuery):
+    """The window to show, and the Teams team the tab is in."""
+
+
+class RecentAlertsQuery(TeamQuery):
+    """The Teams team the tab is in, and how many alerts to list."""
+
+    limit: int = Field(RECENT_ALERTS, ge=1, le=MOST_RECENT_ALERTS, description="at most this many, newest first")
 
 
 class ViewerOut(_Reply):
@@ -73,6 +90,22 @@ class ScheduleOut(_Reply):
     scope: Scope
     rotations: list[RotationScheduleOut]
     my_calendar: str | None = Field(description="path of the viewer's own calendar feed, when known")
+
+
+class RecentAlertOut(_Reply):
+    """An alert as the tab lists it: what fired, in which rotation, and what became of it."""
+
+    id: Id
+    rotation: RotationName
+    title: str
+    severity: Severity
+    state: AlertState
+    count: int = Field(description="notices received while it was open")
+    starts_at: Timestamp
+    last_seen: Timestamp
+    acknowledged_by: Email | None
+    resolved_by: Email | None = Field(description="null while it is open, and when its source resolved it")
+    resolved_at: Timestamp | None
 
 
 def in_view(rotations: Sequence[Rotation], bound: Iterable[str] | None, viewer: Viewer) -> tuple[Scope, list[Rotation]]:
@@ -126,3 +159,9 @@ def person_calendar(viewer: Viewer) -> str | None:
     if viewer.email is None:
         return None
     return f"{V1}/people/{viewer.email}/calendar.ics"
+
+
+def recent_alerts(alerts: Iterable[Alert], limit: int) -> list[RecentAlertOut]:
+    """The `limit` newest of `alerts` (the last received first), as the tab lists them."""
+    newest = sorted(alerts, key=lambda alert: alert.id or 0, reverse=True)[:limit]
+    return [RecentAlertOut.model_validate(alert) for alert in newest]

@@ -1,5 +1,5 @@
-"""A live service on loopback with the seeded rotations (its own event loop in a thread,
-since the browser driver is called synchronously), and the browser that looks at it."""
+"""A live service on loopback with the seeded rotations and alerts (its own event loop in a
+thread, since the browser driver is called synchronously), and the browser that looks at it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.appkeys import STORE
 from bot.settings import Settings
 from tests.tab.browser import TabBrowser
-from tests.tab.seed import NOW, Seeded, seed
+from tests.tab.seed import NOW, Seeded, seed, seed_alerts
 
 T = TypeVar("T")
 
@@ -67,8 +67,10 @@ def _serve(directory: Path) -> Iterator[LiveService]:
         thread.run(runner.setup())
         thread.run(web.TCPSite(runner, "127.0.0.1", 0).start())
         host, port = runner.addresses[0][:2]
+        base_url = f"http://{host}:{port}"
         tokens = thread.run(seed(app[STORE]))
-        yield LiveService(f"http://{host}:{port}", database_url, tokens)
+        thread.run(seed_alerts(base_url, tokens.admin))
+        yield LiveService(base_url, database_url, tokens)
     finally:
         thread.run(runner.cleanup())
         thread.stop()

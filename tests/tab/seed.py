@@ -4,12 +4,17 @@
 Paris time (Alice from 2 March, Bob from the 9th, Carol from the 16th, so Carol is on duty
 now, Alice next); Dave covers it on the 25th and 26th; Bob is away the week of 30 March.
 ml-serving hands off daily at 09:00 New York time among Dave, Erin and Frank.
+Two alerts came in through Alertmanager webhooks: data-platform's nightly ETL failed at
+09:10 and Carol acknowledged it; ml-serving's latency alert fired at 10:05 and waits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
+
+import aiohttp
 
 from bot.storage import Store
 from bot.storage.teams import TeamsStore
@@ -27,6 +32,11 @@ ROTATIONS = (
 )
 OVERRIDE = {"person": "dave@example.com", "start": "2026-03-25T08:00:00Z", "end": "2026-03-27T08:00:00Z"}
 TIME_OFF = {"person": "bob@example.com", "start": "2026-03-29T22:00:00Z", "end": "2026-04-03T22:00:00Z"}
+#: (rotation, alert name, summary, severity, starts at, acknowledged by), oldest first.
+ALERTS = (
+    ("data-platform", "NightlyETLFailed", "Nightly ETL failed", "critical", "2026-03-20T09:10:00Z", OWNER),
+    ("ml-serving", "ModelLatencyHigh", "Model latency p99 above 2 s", "warning", "2026-03-20T10:05:00Z", None),
+)
 
 
 @dataclass(frozen=True)
@@ -51,3 +61,30 @@ async def seed(store: Store) -> Seeded:
     _, admin = await store.create_token("tab-admin", admin=True)
     _, reader = await store.create_token("tab-reader", admin=False)
     return Seeded(admin, reader)
+
+
+async def seed_alerts(base_url: str, admin: str) -> list[int]:
+    """The alerts above, through the service at `base_url` as monitoring and people send
+    them: an Alertmanager integration per rotation, its webhook, an acknowledgement.
+    Answers the alerts' ids, oldest first."""
+    ids = []
+    async with aiohttp.ClientSession(base_url, headers={"Authorization": f"Bearer {admin}"}) as api:
+        for rotation, name, summary, severity, starts_at, acknowledged_by in ALERTS:
+            integration = await _post(api, f"/api/v1/rotations/{rotation}/integrations",
+                                      {"kind": "alertmanager", "name": "prometheus"})
+            notice = {"version": "4", "status": "firing", "alerts": [{
+                "status": "firing", "labels": {"alertname": name, "severity": severity},
+                "annotations": {"summary": summary}, "startsAt": starts_at,
+            }]}  # fmt: skip
+            received = await _post(api, f"/api/alerts/{integration['id']}", notice,
+                                   headers={"Authorization": f"Bearer {integration['secret']}"})
+            ids.append(received["alerts"][0]["id"])
+            if acknowledged_by is not None:
+                await _post(api, "/api/v1/alerts/acknowledgements", {"alert": ids[-1], "by": acknowledged_by})
+    return ids
+
+
+async def _post(api: aiohttp.ClientSession, path: str, body: dict, **options: Any) -> Any:
+    async with api.post(path, json=body, **options) as response:
+        assert response.status < 300, (path, response.status, await response.text())
+        return await response.json()

@@ -1,6 +1,6 @@
 """The Schedule tab in a real browser against a real service: it shows the seeded rotations
-and who is on duty, in the viewer's zone; an override added from the page is what `rota who`
-answers; the token never travels in an address the page makes; screenshots at desktop and
+and who is on duty, in the viewer's zone, and their recent alerts; an override added from the
+page is what `rota who` answers; the token never travels in an address the page makes; screenshots at desktop and
 phone widths, light and dark, land in test-artifacts/tab/."""
 
 from __future__ import annotations
@@ -138,36 +138,30 @@ def test_the_token_never_travels_in_an_address_the_page_makes(browser: TabBrowse
     assert browser("eval", expression="sessionStorage.getItem('rota.token')") == secret
 
 
-SAMPLE_ALERTS = [
-    {"id": 7, "rotation": "data-platform", "title": "Nightly ETL failed", "severity": "critical",
-     "state": "acknowledged", "starts_at": "2026-03-20T09:10:00Z", "acknowledged_by": "carol@example.com",
-     "resolved_by": None},
-    {"id": 6, "rotation": "ml-serving", "title": "Model latency p99 above 2 s", "severity": "warning",
-     "state": "triggered", "starts_at": "2026-03-20T10:05:00Z", "acknowledged_by": None, "resolved_by": None},
-    {"id": 5, "rotation": "elsewhere", "title": "Not in view", "severity": "info", "state": "triggered",
-     "starts_at": "2026-03-20T08:00:00Z", "acknowledged_by": None, "resolved_by": None},
-]
-
-
-def test_recent_alerts_are_listed_with_their_state_when_the_service_has_them(browser: TabBrowser,
-                                                                             live_service: LiveService,
-                                                                             artifacts: Path) -> None:  # fmt: skip
-    _open(browser, live_service, live_service.tokens.admin,
-          routes=[{"pattern": "**/api/v1/alerts?*", "status": 200, "body": SAMPLE_ALERTS}])
+def test_recent_alerts_are_listed_with_their_state_from_the_service(browser: TabBrowser, live_service: LiveService,
+                                                                    artifacts: Path) -> None:  # fmt: skip
+    _open(browser, live_service, live_service.tokens.reader)
 
     items = browser("text", selector="#alert-list li")
     assert len(items) == 2
-    assert "ACKNOWLEDGED" in items[0] and "Nightly ETL failed" in items[0] and "Carol" in items[0]
-    assert "TRIGGERED" in items[1] and "1 h 20 min ago" not in items[1] and "25 min ago" in items[1]
+    assert "TRIGGERED" in items[0] and "Model latency p99 above 2 s" in items[0] and "25 min ago" in items[0]
+    assert "ACKNOWLEDGED" in items[1] and "Nightly ETL failed" in items[1] and "acknowledged by Carol" in items[1]
+    assert "1 h 20 min ago" in items[1]
+    asked = [url for url in browser("requests") if "alerts" in url]
+    assert len(asked) == 1 and "/api/v1/schedule/alerts?" in asked[0]
     browser("screenshot", path=str(artifacts / "desktop-light-alerts.png"))
+    assert browser("problems") == []
 
 
-def test_without_an_alerts_route_the_section_is_hidden(browser: TabBrowser, live_service: LiveService) -> None:
-    missing = {"error": {"code": "not_found", "message": "no such route", "field": None}}
+def test_when_the_alerts_cannot_be_read_the_section_says_why(browser: TabBrowser, live_service: LiveService) -> None:
+    unavailable = {"error": {"code": "unavailable", "message": "cannot check the Teams sign-in token now; try again",
+                             "field": None}}  # fmt: skip
     _open(browser, live_service, live_service.tokens.admin,
-          routes=[{"pattern": "**/api/v1/alerts?*", "status": 404, "body": missing}])
+          routes=[{"pattern": "**/api/v1/schedule/alerts?*", "status": 503, "body": unavailable}])
 
-    assert not browser("visible", selector="#alerts")
+    assert browser("text", selector="#alert-list li") == [
+        "Cannot show the recent alerts: cannot check the Teams sign-in token now; try again."
+    ]
     assert browser("visible", selector="#timeline")
 
 

@@ -1,6 +1,7 @@
 """The tab's JSON routes: inside Teams the viewer is whoever the Teams sign-in token names
-(checked against the tenant's keys), they see their team's or their own rotations, and they
-change only the rotations they own; outside Teams, API tokens work as everywhere else."""
+(checked against the tenant's keys), they see their team's or their own rotations and those
+rotations' recent alerts, and they change only the rotations they own; outside Teams, API
+tokens work as everywhere else."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.app import create_app
 from bot.appkeys import STORE
 from bot.settings import Settings
 from tests.fakes.entra_keys import APP_ID, HOST, TENANT, FakeTenant, Person
-from tests.tab.seed import NOW, OWNER, TEAM_ID, Seeded, seed
+from tests.tab.seed import NOW, OWNER, TEAM_ID, Seeded, seed, seed_alerts
 
 WINDOW = {"from": "2026-03-19T00:00:00Z", "to": "2026-04-16T00:00:00Z"}
 CAROL = Person(upn=OWNER, name="Carol Owner", object_id="11111111-2222-4333-8444-555555555555")
@@ -38,6 +39,10 @@ class Tab:
 
     async def get(self, headers: dict[str, str], **query: str) -> tuple[int, Any]:
         response = await self.client.get("/api/v1/schedule", params={**WINDOW, **query}, headers=headers)
+        return response.status, await response.json()
+
+    async def alerts(self, headers: dict[str, str], **query: str) -> tuple[int, Any]:
+        response = await self.client.get("/api/v1/schedule/alerts", params=query, headers=headers)
         return response.status, await response.json()
 
     async def post(self, path: str, headers: dict[str, str], body: dict = SPAN) -> tuple[int, Any]:
@@ -101,6 +106,30 @@ async def test_the_schedule_carries_the_engine_s_shifts_overrides_and_time_off(t
     assert data_platform["calendar"] == "/api/v1/rotations/data-platform/calendar.ics"
 
 
+async def test_recent_alerts_are_those_of_the_rotations_in_view_whoever_signs_in(tab: Tab) -> None:
+    etl, latency = await seed_alerts(str(tab.client.make_url("")), tab.tokens.admin)
+
+    status, carol = await tab.alerts(tab.teams(CAROL))
+    _, dave_in_team = await tab.alerts(tab.teams(DAVE), team=TEAM_ID)
+    _, dave = await tab.alerts(tab.teams(DAVE))
+    _, with_token = await tab.alerts(tab.bearer(tab.tokens.reader))
+    _, newest = await tab.alerts(tab.bearer(tab.tokens.reader), limit="1")
+
+    assert status == 200
+    assert carol == [{"id": etl, "rotation": "data-platform", "title": "Nightly ETL failed", "severity": "critical",
+                      "state": "acknowledged", "count": 1, "starts_at": "2026-03-20T09:10:00Z",
+                      "last_seen": "2026-03-20T10:30:00Z", "acknowledged_by": OWNER, "resolved_by": None,
+                      "resolved_at": None}]  # fmt: skip
+    assert [(a["id"], a["rotation"]) for a in dave_in_team] == [(etl, "data-platform")]
+    assert [(a["id"], a["rotation"], a["state"]) for a in dave] == [(latency, "ml-serving", "triggered")]
+    assert [a["id"] for a in with_token] == [latency, etl]
+    assert [a["id"] for a in newest] == [latency]
+
+
+async def test_recent_alerts_of_rotations_without_any_are_an_empty_list(tab: Tab) -> None:
+    assert await tab.alerts(tab.teams(CAROL)) == (200, [])
+
+
 async def test_an_owner_changes_their_rotation_from_teams_and_the_audit_names_them(tab: Tab) -> None:
     status, body = await tab.post("data-platform/overrides", tab.teams(CAROL))
 
@@ -141,7 +170,8 @@ async def test_an_admin_token_changes_any_rotation_and_time_off_is_for_members_o
     ],
 )
 async def test_without_a_credential_that_checks_out_the_answer_is_401(tab: Tab, headers: dict, reason: str) -> None:
-    for status, body in (await tab.get(headers), await tab.post("data-platform/overrides", headers)):
+    answers = (await tab.get(headers), await tab.alerts(headers), await tab.post("data-platform/overrides", headers))
+    for status, body in answers:
         assert status == 401 and reason in body["error"]["message"]
 
 
@@ -155,11 +185,12 @@ async def test_without_a_credential_that_checks_out_the_answer_is_401(tab: Tab, 
     ],
 )
 async def test_a_teams_token_for_someone_else_is_refused_with_the_reason(tab: Tab, claims: dict, reason: str) -> None:
-    response = await tab.client.get("/api/v1/schedule", params=WINDOW, headers=tab.teams(CAROL, **claims))
+    for path, query in (("/api/v1/schedule", WINDOW), ("/api/v1/schedule/alerts", {})):
+        response = await tab.client.get(path, params=query, headers=tab.teams(CAROL, **claims))
 
-    assert response.status == 401
-    assert response.headers["WWW-Authenticate"].startswith('Bearer realm="rota"')
-    assert reason in (await response.json())["error"]["message"]
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith('Bearer realm="rota"')
+        assert reason in (await response.json())["error"]["message"]
 
 
 async def test_unreachable_signing_keys_are_a_503_to_retry(tab: Tab) -> None:
@@ -184,6 +215,7 @@ async def test_the_routes_are_in_the_openapi_document(tab: Tab) -> None:
     document = await (await tab.client.get("/api/v1/openapi.json")).json()
 
     paths = {path: set(item) for path, item in document["paths"].items() if path.startswith("/api/v1/schedule")}
-    assert paths == {"/api/v1/schedule": {"get"}, "/api/v1/schedule/{name}/overrides": {"post"},
-                     "/api/v1/schedule/{name}/time-off": {"post"}}  # fmt: skip
-    assert "Teams sign-in token" in document["paths"]["/api/v1/schedule"]["get"]["description"]
+    assert paths == {"/api/v1/schedule": {"get"}, "/api/v1/schedule/alerts": {"get"},
+                     "/api/v1/schedule/{name}/overrides": {"post"}, "/api/v1/schedule/{name}/time-off": {"post"}}
+    for path in ("/api/v1/schedule", "/api/v1/schedule/alerts"):
+        assert "Teams sign-in token" in document["paths"][path]["get"]["description"]

@@ -11,6 +11,7 @@
   const HOUR = 3600e3;
   const DAY = 24 * HOUR;
   const REFRESH_MS = 60e3;
+  const ALERTS_SHOWN = 10;
   // Loaded only inside Teams: in a browser the page has no use for it.
   const TEAMS_LIBRARY = "/tab/static/vendor/MicrosoftTeams.min.js";
   // Person colours: white text reads on each (4.5:1), and each reads on light and dark pages.
@@ -442,21 +443,24 @@
 
   // --- alerts and calendar feeds ---------------------------------------------------------------
 
+  // The service picks the rotations as it did for the schedule (same team, same viewer).
   async function loadAlerts() {
-    const names = new Set(state.data.rotations.map((r) => r.name));
-    const answer = await call("/api/v1/alerts?limit=50");
-    if (!answer.ok || !Array.isArray(answer.body)) {
-      $("alerts").hidden = true;
-      return;
-    }
+    const query = new URLSearchParams({ limit: String(ALERTS_SHOWN) });
+    if (state.team) query.set("team", state.team);
+    const answer = await call(`/api/v1/schedule/alerts?${query}`);
     const now = new Date(state.data.now);
-    const alerts = answer.body.filter((a) => names.has(a.rotation)).slice(0, 10);
-    const items = alerts.map((alert) => el("li", { "data-state": alert.state },
-      el("span", { class: `state ${alert.state}`, text: alert.state }),
-      el("div", {}, el("div", { class: "title", text: alert.title }),
-        el("div", { class: "meta", text: alertMeta(alert) })),
-      el("span", { class: "meta", text: `${inHowLong(new Date(alert.starts_at), now)} ago` })));
-    if (!items.length) items.push(el("li", { class: "empty", text: "No recent alerts in these rotations." }));
+    let items;
+    if (!answer.ok || !Array.isArray(answer.body)) {
+      items = [el("li", { class: "empty", text: `Cannot show the recent alerts: ${problem(answer)}.` })];
+    } else if (!answer.body.length) {
+      items = [el("li", { class: "empty", text: "No recent alerts in these rotations." })];
+    } else {
+      items = answer.body.map((alert) => el("li", { "data-state": alert.state },
+        el("span", { class: `state ${alert.state}`, text: alert.state }),
+        el("div", {}, el("div", { class: "title", text: alert.title }),
+          el("div", { class: "meta", text: alertMeta(alert) })),
+        el("span", { class: "meta", text: `${inHowLong(new Date(alert.starts_at), now)} ago` })));
+    }
     $("alert-list").replaceChildren(...items);
     $("alerts").hidden = false;
   }
