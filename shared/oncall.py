@@ -379,13 +379,32 @@ class _Index:
         return self.prev_boundary(t) if held is None else held[0]
 
     def secondary_next_boundary(self, t: datetime) -> datetime | None:
-        """While every member is away nobody can back up, whoever holds the primary."""
+        """While every member is away nobody can back up, whoever holds the primary; nor
+        while one alone is available (and is the primary), until an edge."""
         absence = self._everyone_away(t)
-        return self.next_boundary(t) if absence is None else absence[1]
+        if absence is not None:
+            return absence[1]
+        if self._nobody_to_back_up(t):
+            i = bisect_right(self.edges, t)
+            return self.edges[i] if i < len(self.edges) else None
+        return self.next_boundary(t)
 
     def secondary_prev_boundary(self, t: datetime) -> datetime | None:
         absence = self._everyone_away(t)
-        return self.prev_boundary(t) if absence is None else absence[0]
+        if absence is not None:
+            return absence[0]
+        if self._nobody_to_back_up(t):
+            i = bisect_right(self.edges, t) - 1
+            return self.edges[i] if i >= 0 else None
+        return self.prev_boundary(t)
+
+    def _nobody_to_back_up(self, t: datetime) -> bool:
+        """No override holds and at most one member is available, who is then the primary:
+        the secondary is a gap that handoffs cannot end, only an override or a time off
+        beginning or ending (an edge). Long leave in a small team would otherwise make a
+        lookup walk every handoff of it."""
+        available = sum(1 for member in self.members if not self.is_away(member, t))
+        return available <= 1 and self._override_piece(t) is None
 
     def next_boundary(self, t: datetime) -> datetime | None:
         """The first boundary strictly after `t`."""

@@ -92,6 +92,22 @@ def test_the_handoffs_a_long_span_hides_cost_nothing(span, shift_starts: Counter
     assert year <= 10
 
 
+def test_a_secondary_nobody_can_fill_for_a_year_costs_what_a_short_one_does(shift_starts: Counter[str]) -> None:
+    at = datetime(2026, 2, 1, 6, 30, tzinfo=UTC)
+
+    def leave_until(end: datetime) -> Rotation:
+        away = tuple(TimeOff(m, datetime(2026, 2, 1, tzinfo=UTC), end) for m in MEMBERS[1:])
+        return Rotation("hourly", "UTC", ShiftLength.parse("1h"), "2026-01-05 00:00", MEMBERS,
+                        Secondary.parse("next"), time_off=away)
+
+    short, long = leave_until(datetime(2026, 2, 1, 8, tzinfo=UTC)), leave_until(datetime(2027, 2, 1, tzinfo=UTC))
+    short_cost = cost(shift_starts, lambda: on_call(short, at))
+    long_cost = cost(shift_starts, lambda: on_call(long, at))
+
+    assert on_call(long, at).secondary is None
+    assert long_cost <= short_cost + 10
+
+
 def counting(name: str) -> Callable[[datetime, object], bool]:
     compare = getattr(datetime, name)
 
