@@ -2,13 +2,16 @@
 
 Started after the store, the timers and the alerts service, and before the chat service,
 which takes `app[PAIRING]` for its `tray` command (local mode only). It listens to the
-store's commits, so a change made anywhere in this process reaches the open streams,
-and registers the handoff timer. A test may put its own `FeedSettings` in
+store's commits, so a change made anywhere in this process reaches the open streams at
+once, and registers the handoff timer; every two minutes it also brings the open streams
+up to date with what this process did not see (another replica's or the command line's
+changes, and handoffs when another replica runs the timers). A test may put its own `FeedSettings` in
 `app[FEED_SETTINGS]` before the app starts (a short ping interval).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -54,14 +57,24 @@ async def feed_context(app: web.Application) -> AsyncIterator[None]:
             pokes.start(timers.poke(handoffs.name))
 
     stop_watching = watch(store.engine, FEED_TABLES, committed)
+    catching_up = asyncio.get_running_loop().create_task(_catch_up(hub, options.catch_up_interval))
     try:
         yield
     finally:
+        catching_up.cancel()
+        await asyncio.gather(catching_up, return_exceptions=True)
         stop_watching()
         await pokes.close()
         timers.unregister(handoffs.name)
         await handoffs.close()
         await hub.close()
+
+
+async def _catch_up(hub: FeedHub, interval: float) -> None:
+    """Refresh the open streams every `interval` seconds (nothing happens with none open)."""
+    while True:
+        await asyncio.sleep(interval)
+        hub.changed(fallback="schedule")
 
 
 async def _close_streams(app: web.Application) -> None:

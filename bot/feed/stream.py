@@ -39,6 +39,10 @@ class FeedSettings:
     #: How long a new stream waits for its first feed before answering 503.
     first_feed_timeout: float = 30.0
     horizon: timedelta = HORIZON
+    #: How often open streams are brought up to date with what this process did not see
+    #: happen: another replica's or the command line's changes, and handoffs, whose timer
+    #: runs on one replica only. A stream is sent something only when its feed differs.
+    catch_up_interval: float = 120.0
 
 
 def encode(event: Event | PingEvent) -> bytes:

@@ -61,9 +61,15 @@ def ping_interval() -> float:
 
 
 @pytest.fixture
-def app(database_url: str, clock: FakeClock, ping_interval: float) -> web.Application:
+def catch_up_interval() -> float:
+    return FeedSettings.catch_up_interval
+
+
+@pytest.fixture
+def app(database_url: str, clock: FakeClock, ping_interval: float, catch_up_interval: float) -> web.Application:
     app = create_app(Settings(database_url=database_url), clock=clock)
-    app[FEED_SETTINGS] = FeedSettings(ping_interval=ping_interval, first_feed_timeout=5)
+    app[FEED_SETTINGS] = FeedSettings(ping_interval=ping_interval, first_feed_timeout=5,
+                                      catch_up_interval=catch_up_interval)
     return app
 
 

@@ -12,7 +12,9 @@ import pytest
 
 from bot.appkeys import FEED, TIMERS
 from bot.feed.handoffs import SOURCE_NAME
+from bot.storage import Store
 from shared.feed import AlertEvent, AlertState, FeedEvent, PingEvent, ShiftChangedEvent
+from shared.rotation import Override
 from tests.api.conftest import Api
 from tests.feed.conftest import ALICE, BOB, CAROL, PROMPTLY, ROTATION, Stream, open_stream, override, utc
 from tests.storage.conftest import FakeClock
@@ -39,6 +41,23 @@ async def test_an_override_made_through_the_api_arrives_within_a_second(admin: A
     assert isinstance(changed, ShiftChangedEvent)
     assert changed.data.cause == "override"
     assert changed.data.rotation.name == ROTATION
+    assert [(s.start, s.end) for s in changed.data.shifts if s.layer == "primary"][:2] == [
+        (utc(2026, 3, 23, 11), utc(2026, 3, 25)), (utc(2026, 3, 26), utc(2026, 3, 30, 10))]
+
+
+@pytest.mark.parametrize("catch_up_interval", [0.2])
+async def test_a_change_made_by_another_process_arrives_with_the_next_catch_up(database_url, admin: Api,
+                                                                               stream: Stream):
+    await stream.next()
+
+    elsewhere = await Store.open(database_url)  # as `rota apply`, or another replica, would write
+    try:
+        await elsewhere.add_override(ROTATION, Override(BOB, utc(2026, 3, 25), utc(2026, 3, 26)), "cli:ops")
+    finally:
+        await elsewhere.close()
+    changed = await stream.next_change()
+
+    assert isinstance(changed, ShiftChangedEvent) and changed.data.rotation.name == ROTATION
     assert [(s.start, s.end) for s in changed.data.shifts if s.layer == "primary"][:2] == [
         (utc(2026, 3, 23, 11), utc(2026, 3, 25)), (utc(2026, 3, 26), utc(2026, 3, 30, 10))]
 
