@@ -29,14 +29,22 @@ from shared.feed import Links, MyFeed, PairRequest, PairResponse, SignInOptions
 V1 = "/api/v1"
 #: The delegated scope the service's Entra app exposes (as for the Teams tab's sign-in).
 SCOPE = "access_as_user"
+#: The personal app's Schedule tab in the Teams app manifest (`manifest/template.json`).
+SCHEDULE_TAB = "schedule"
 TAG = "tray"
 
 
 def links_for(settings: Settings) -> Links:
     """The tray's "Open Teams" opens the chat with Rota (where alert cards are posted, so
-    alerts link there too); its "Open schedule" opens the Schedule tab's page."""
-    teams = f"https://teams.microsoft.com/l/chat/0/0?users=28:{settings.app_id}" if settings.app_id else None
-    return Links(teams=teams, schedule=f"{settings.base_url}/tab/schedule")
+    alerts link there too); its "Open schedule" opens the Schedule tab: in Teams, where
+    the person is signed in already (a deep link to the personal app's `schedule` tab; the
+    app's manifest id is the bot's app id), or in local mode the page in a browser, which
+    asks for an API token."""
+    if not settings.app_id:
+        return Links(teams=None, schedule=f"{settings.base_url}/tab/schedule")
+    teams = f"https://teams.microsoft.com/l/chat/0/0?users=28:{settings.app_id}"
+    schedule = f"https://teams.microsoft.com/l/entity/{settings.app_id}/{SCHEDULE_TAB}?label=Schedule"
+    return Links(teams=teams, schedule=schedule)
 
 
 def sign_in_options(settings: Settings) -> SignInOptions:

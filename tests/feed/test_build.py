@@ -3,14 +3,18 @@ one feed to the next (including a whole new feed when something left it)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.alerts import model
+from bot.feed.api import links_for
 from bot.feed.build import Snapshot, events_between, feed_alert, feed_for, schedule
 from bot.feed.hub import FeedHub, causes_of
 from bot.feed.commits import Audited
 from shared.feed import AlertEvent, AlertState, FeedEvent, Links, ShiftChangedEvent
+from bot.settings import Settings
+from manifest.build import TEMPLATE
 from shared.rotation import Override, Rotation, Secondary, ShiftLength
 from tests.feed.conftest import ALICE, BOB, CAROL, DAN, NOW, ROTATION, utc
 
@@ -131,3 +135,12 @@ async def test_a_stream_that_fell_behind_catches_up_in_one_step_and_idle_hubs_re
     assert [type(e) for e in caught_up] == [ShiftChangedEvent]
     assert (caught_up[0].data.shifts[2].start, caught_up[0].data.shifts[2].end) == (utc(2026, 3, 27), utc(2026, 3, 30, 10))
     assert hub.watching == 0
+
+
+def test_with_microsoft_credentials_the_schedule_opens_in_teams_where_the_person_is_signed_in():
+    app_id = "11111111-2222-3333-4444-555555555555"
+    links = links_for(Settings(app_id=app_id, app_password="secret"))
+
+    assert links.schedule == f"https://teams.microsoft.com/l/entity/{app_id}/schedule?label=Schedule"
+    assert links.teams == f"https://teams.microsoft.com/l/chat/0/0?users=28:{app_id}"
+    assert "schedule" in {tab["entityId"] for tab in json.loads(TEMPLATE.read_text())["staticTabs"]}

@@ -52,3 +52,4 @@ async def test_the_one_holding_an_override_sees_it_as_theirs(admin: Api, bob: Ap
     assert taken == [{"rotation": ROTATION, "person": BOB, "start": "2026-03-25T00:00:00Z",
                       "end": "2026-03-26T00:00:00Z", "layer": "primary", "reason": "override"}]
     assert all(s["person"] == BOB for s in mine["shifts"])
+
