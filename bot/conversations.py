@@ -9,6 +9,7 @@ SDK touches one package.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -174,6 +175,12 @@ class ChatHandler(Protocol):
 
     async def on_conversation_seen(self, conversation: ConversationRecord, user: ChatUser | None) -> None:
         """Any activity: keep the conversation reference and the user's ids up to date."""
+        ...
+
+    async def on_people_seen(self, users: Sequence[ChatUser]) -> None:
+        """The members of a team or chat, read from its roster when the app is added or
+        someone joins: remember their ids, so that Rota can mention, tag and message the
+        person on duty before they ever write to it."""
         ...
 
 

@@ -19,7 +19,7 @@ has seen. Their zone is the one the Teams client reports, else the one it report
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -181,6 +181,15 @@ class ChatService:
             await self._env.teams.save_conversation(conversation)
         except ValidationError as error:
             log.warning("conversation %s not remembered: %s", conversation.key[:80], error)
+
+    async def on_people_seen(self, users: Sequence[ChatUser]) -> None:
+        """Remember each person the roster names (ids, name; never a zone, which only their
+        own messages report). One who cannot be placed (no email) is left out."""
+        for user in users:
+            try:
+                await self._remember(user)
+            except ValidationError as error:
+                log.warning("a member of a roster was not remembered: %s", error)
 
     async def _remember(self, user: ChatUser) -> str | None:
         """The person's email, having stored their ids, name and (when their client reports

@@ -117,15 +117,21 @@ class RotaBot(TeamsActivityHandler):
         return found
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """The app added to a team or chat: remember every channel and every member, and say
+        hello. People added later: remember them (they may be on duty before they write)."""
+        chat = self._domain.chat()
         if not members_added_include_bot(turn_context.activity):
+            added = [member.id for member in turn_context.activity.members_added or () if is_person(member.id)]
+            if added:
+                await chat.on_people_seen(await self._roster.members_in_turn(turn_context, added))
             return
         seen: Seen = turn_context.turn_state[_SEEN]
-        chat = self._domain.chat()
         if seen.conversation.team_id:
             for channel_id in await self._roster.team_channels(turn_context, seen.conversation.team_id):
                 if channel_id != seen.conversation.channel_id:
                     await chat.on_conversation_seen(channel_record(seen.conversation, channel_id), None)
         await self._reply(turn_context, seen.conversation, await chat.on_installed(seen.conversation, seen.user))
+        await chat.on_people_seen(await self._roster.members_in_turn(turn_context))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != CARD_ACTION_INVOKE:

@@ -98,6 +98,25 @@ class TeamsRoster:
             return []
         return [channel.id for channel in found.conversations or () if channel.id]
 
+    async def members_in_turn(self, turn_context: TurnContext, ids: list[str] | None = None) -> list[ChatUser]:
+        """The members of this turn's conversation (a team's channel: the whole team), or
+        only those with `ids`; empty, and logged, when the Connector cannot say."""
+        conversations = connector_of(turn_context).conversations
+        conversation_id = turn_context.activity.conversation.id
+        try:
+            if ids is None:
+                members = await conversations.get_conversation_members(conversation_id)
+            else:
+                members = [await conversations.get_conversation_member(conversation_id, i) for i in ids]
+        except CONNECTOR_ERRORS as exc:
+            log.warning("cannot read the members of %s: %s", conversation_id, exc)
+            return []
+        found = [member_user(m) for m in members]
+        for user in found:
+            if user.email:
+                self._remember(user.teams_id, user.email)
+        return found
+
     async def members(self, conversation: ConversationRecord) -> list[ChatUser]:
         """Everyone in a conversation (a team's channel: the whole team). Connector errors
         propagate (see `bot.teams.failures`)."""

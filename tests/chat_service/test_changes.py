@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.conversations import ChatUser
 from shared.oncall import on_call
 from shared.rotation import ShiftLength, TimeOff
 from tests.chat_service.conftest import (
@@ -241,6 +242,17 @@ async def test_a_team_owner_is_known_by_the_team_s_group_id_though_channel_messa
         reply = only(await world.says(BOB, "leave data-platform", where=replace(DATA, team_aad_group_id=None)))
 
     assert not is_refusal(reply)
+
+
+async def test_people_read_from_a_roster_are_known_before_they_write(team: World):
+    zoe = ChatUser(teams_id="29:zoe", name="Zoe Park", aad_object_id="00000000-0000-0000-0000-00000000000f",
+                   email="Zoe@Example.com")
+
+    await team.service.on_people_seen([zoe, ChatUser(teams_id="29:nameless")])
+
+    known = await team.store.get_person("zoe@example.com")
+    assert (known.teams_id, known.aad_object_id, known.display_name) == ("29:zoe", zoe.aad_object_id, "Zoe Park")
+    assert await team.teams.zones(["zoe@example.com"]) == {}
 
 
 async def test_the_last_member_cannot_leave(team: World):

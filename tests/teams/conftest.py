@@ -3,7 +3,7 @@ Bot Framework's token side, with a chat service that records what the boundary g
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -36,6 +36,7 @@ class RecordingChat:
     turns: list[ChatTurn] = field(default_factory=list)
     installs: list[tuple[ConversationRecord, ChatUser | None]] = field(default_factory=list)
     seen: list[tuple[ConversationRecord, ChatUser | None]] = field(default_factory=list)
+    people: list[ChatUser] = field(default_factory=list)
     answer: Callable[[ChatTurn], list[Reply]] = lambda turn: [Reply(text=f"you said: {turn.text}")]
 
     async def on_turn(self, turn: ChatTurn) -> list[Reply]:
@@ -48,6 +49,9 @@ class RecordingChat:
 
     async def on_conversation_seen(self, conversation: ConversationRecord, user: ChatUser | None) -> None:
         self.seen.append((conversation, user))
+
+    async def on_people_seen(self, users: Sequence[ChatUser]) -> None:
+        self.people.extend(users)
 
 
 @dataclass

@@ -103,6 +103,26 @@ async def test_installed_in_a_team_it_welcomes_the_channel_and_remembers_every_c
     assert cards(welcome.body) == [{"type": "AdaptiveCard", "version": "1.5", "body": []}]
 
 
+async def test_installed_in_a_team_it_remembers_every_member_and_later_the_ones_who_join(local_bot, connector):
+    alice = connector.add_person("alice@example.com", "Alice Martin")
+    activity = connector.from_reference("teams-conversationupdate-bot-added-to-team.json")
+    connector.add_team(activity["channelData"]["team"]["id"], [(activity["conversation"]["id"], None)])
+
+    await connector.send_to_bot(local_bot.url, activity)
+    assert [(user.email, user.teams_id, user.name) for user in local_bot.chat.people] == [
+        ("alice@example.com", alice.teams_id, "Alice Martin")]
+
+    bob = connector.add_person("bob@example.com", "Bob Smith")
+    joined = connector.from_reference("teams-conversationupdate-user-added-to-team-legacy.json")
+    joined["conversation"]["id"] = activity["conversation"]["id"]
+    joined["serviceUrl"] = connector.url
+    joined["membersAdded"] = [{"id": bob.teams_id, "aadObjectId": bob.aad_object_id}]
+    await connector.send_to_bot(local_bot.url, joined)
+
+    assert [user.email for user in local_bot.chat.people] == ["alice@example.com", "bob@example.com"]
+    assert len(local_bot.chat.installs) == 1
+
+
 async def test_installed_in_a_personal_chat_it_says_hello_there(local_bot, connector):
     alice = connector.add_person("alice@example.com")
     activity = connector.from_reference("teams-conversationupdate-bot-added-personal.json")

@@ -71,12 +71,14 @@ class Teams:
                                           event_id=f"f:{next(self._ids)}"))  # fmt: skip
 
     async def say(self, who: Person, text: str, where: Place = OPS) -> list[Recorded]:
-        """Send a message; what the bot answered during the turn."""
+        """Send a message; what the bot answered there during the turn (the outbox may send
+        to other conversations meanwhile: a DM about moved shifts is no answer)."""
         before = len(self.connector.recorded)
         sent = compose(text, where, {p.email: p for p in (ALICE, BOB, CAROL)})
         await self._send(message_activity(sent, place=where, sender=who, service_url=self.connector.url, zone=ZONE,
                                           message_id=str(next(self._ids))))  # fmt: skip
-        return [r for r in self.connector.recorded[before:] if r.method == "POST" and "/activities" in r.path]
+        return [r for r in self.connector.recorded[before:] if r.method == "POST" and "/activities" in r.path
+                and r.conversation_id.split(";")[0] == where.conversation_id]
 
     async def press(self, who: Person, title: str, on: Recorded, inputs: Mapping[str, str] | None = None,
                     where: Place = OPS) -> dict[str, Any]:  # fmt: skip
@@ -168,8 +170,9 @@ async def test_a_swap_hands_the_duty_over_at_once(team):
     [answer] = await team.say(ALICE, "swap today with @bob@example.com")
     [who] = await team.say(CAROL, "who")
 
-    assert "bob@example.com takes your shift Fri 20 Mar 10:30 → Mon 23 Mar 12:00" in answer.body["text"]
-    assert "data-platform\nbob@example.com\noverride\nUntil: Mon 12:00" in card_text(who)
+    # Bob never wrote to Rota, but the team's roster, read at installation, named him
+    assert "Bob Smith takes your shift Fri 20 Mar 10:30 → Mon 23 Mar 12:00" in answer.body["text"]
+    assert "data-platform\nBob Smith\noverride\nUntil: Mon 12:00" in card_text(who)
 
 
 async def test_a_change_only_an_owner_may_make_is_refused_and_changes_nothing(team):
