@@ -53,14 +53,18 @@ def setup_card(
     other_rotations: Sequence[str] = (),
     errors: Mapping[str, str] | None = None,
     people: People | None = None,
+    note: str | None = None,
 ) -> Element:
     """The form, filled with the given values (a rotation being edited, or a refused submission
-    with `errors` by field name). `suggested` people (at least the person filling the form)
-    are offered in the member picker before anyone types; the zone defaults to the viewer's;
-    `other_rotations` can be chosen as the secondary."""
+    with `errors` by field name). A `name` makes it the form of that existing rotation: the
+    name is fixed and the submit carries it as `editing`. `suggested` people (at least the
+    person filling the form) are offered in the member picker before anyone types; the zone
+    defaults to the viewer's; `other_rotations` can be chosen as the secondary; a `note` is
+    shown under the title."""
     errors = errors or {}
     body: list[Element] = [
         heading(f"Rotation {name}" if name else "New rotation"),
+        *([text(note, isSubtle=True, size="Small", spacing="None")] if note else []),
         _input_text("name", "Name", name, "data-platform", regex=NAME_PATTERN.pattern,
                     error="Lowercase letters, digits, - or _ (e.g. data-platform)", readonly=bool(name)),  # fmt: skip
         *_error("name", errors),
@@ -78,6 +82,23 @@ def setup_card(
     data = {"editing": name} if name else {}
     return adaptive_card(body, [execute("Save rotation" if name else "Create rotation", SETUP_VERB, data,
                                         style="positive", associatedInputs="auto")])  # fmt: skip
+
+
+def setup_card_for(
+    rotation: Rotation,
+    *,
+    viewer_zone: str,
+    suggested: Sequence[str],
+    other_rotations: Sequence[str] = (),
+    people: People | None = None,
+) -> Element:
+    """The form filled in with `rotation` as it is, to change it: its members in their order,
+    its shift length, the weekday and time of its handoffs, its zone and its secondary."""
+    handoff = rotation.handoff
+    return setup_card(viewer_zone=viewer_zone, suggested=suggested, name=rotation.name, members=rotation.members,
+                      shift=rotation.shift, handoff_weekday=WEEKDAYS[handoff.weekday()],
+                      handoff_time=f"{handoff:%H:%M}", timezone=rotation.timezone, secondary=rotation.secondary,
+                      other_rotations=other_rotations, people=people)  # fmt: skip
 
 
 def _input_text(

@@ -147,8 +147,12 @@ class Bind(_OnRotation):
     """The channel the command is typed in belongs to the rotation."""
 
 
-class Setup(_Bare):
-    """Open the rotation form."""
+@dataclass(frozen=True)
+class Setup:
+    """Open the rotation form: empty to create a rotation, or filled in with the named
+    rotation's settings to change it (lowercase)."""
+
+    rotation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -519,8 +523,7 @@ def _bind(context: _Context, rest: str) -> Bind:
 
 
 def _setup(context: _Context, rest: str) -> Setup:
-    _no_arguments("setup", rest)
-    return Setup()
+    return Setup(_one_rotation("setup", rest, required=False))
 
 
 def _ack(context: _Context, rest: str) -> Ack:

@@ -65,18 +65,20 @@ def _section(title: str, lines: Sequence[str]) -> list[Element]:
 
 
 def rotation_ready_card(*, rotation: str, members: Sequence[str], on_duty: str | None, until: datetime | None,
-                        viewer_zone: str, now: datetime, people: People | None = None) -> Element:  # fmt: skip
+                        viewer_zone: str, now: datetime, people: People | None = None,
+                        changed: bool = False) -> Element:  # fmt: skip
     """Shown in place of the setup form once the rotation is saved: the order, who is on
-    duty, and what to do next."""
+    duty, and (for a new rotation) what to do next."""
     zone = ZoneInfo(viewer_zone)
     order = ", ".join(f"{i}. {person(m, people)}" for i, m in enumerate(members, start=1))
     duty = f"On duty now: **{person(on_duty, people)}**"
     duty += f" until {when(until, zone, now)}" if until else ""
     body = [
-        heading(f"Rotation {rotation} is set up"),
+        heading(f"Rotation {rotation} is {'updated' if changed else 'set up'}"),
         text(f"Order: {order}", spacing="Small"),
         text(duty, spacing="Small"),
-        text(f"Next: in the team's channel, type “@Rota bind {rotation}” so that questions there reach "
-             "whoever is on duty.", spacing="Medium"),  # fmt: skip
     ]
+    if not changed:
+        body.append(text(f"Next: in the team's channel, type “@Rota bind {rotation}” so that questions there reach "
+                         "whoever is on duty.", spacing="Medium"))  # fmt: skip
     return adaptive_card(body)

@@ -16,6 +16,7 @@ from bot.cards import (
     who_card,
     who_view,
 )
+from bot.cards.setup import setup_card_for
 from bot.chat.table import Scope
 from shared.rotation import (
     Override,
@@ -105,6 +106,12 @@ def setup(**values: object) -> dict:
                       **values)  # fmt: skip
 
 
+def setup_edit() -> dict:
+    """The form of data-platform, as its owner opens it (`setup data-platform`)."""
+    return setup_card_for(data_platform(), viewer_zone=VIEWER_ZONE, suggested=[ALICE],
+                          other_rotations=["data-platform", "ml-serving"], people=PEOPLE)  # fmt: skip
+
+
 def every_card() -> dict[str, dict]:
     """Each card once, by the file name its picture gets."""
     return {
@@ -121,4 +128,7 @@ def every_card() -> dict[str, dict]:
         "setup": setup(),
         "setup-refused": setup(name="data-platform", members=[ALICE, BOB], timezone="Paris",
                                errors={"timezone": "'Paris' is not an IANA time zone (e.g. Europe/Paris)"}),
+        "setup-edit": setup_edit(),
+        "setup-in-bound-channel": setup(note="This channel belongs to data-platform: to change it, type "
+                                             "“@Rota setup data-platform”."),  # fmt: skip
     }

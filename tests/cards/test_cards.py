@@ -35,7 +35,7 @@ from tests.cards.reading import (
 from tests.cards.samples import ALICE, BOB, CAROL, NOW, PEOPLE
 
 CARDS = samples.every_card()
-WITH_PEOPLE_PICKER = {"setup", "setup-refused"}
+WITH_PEOPLE_PICKER = {"setup", "setup-refused", "setup-edit", "setup-in-bound-channel"}
 
 
 @pytest.mark.parametrize("name", sorted(set(CARDS) - WITH_PEOPLE_PICKER))
@@ -242,6 +242,28 @@ def test_routed_mention_passed_on_keeps_only_take_it() -> None:
 
 
 # --- setup --------------------------------------------------------------------------------
+
+
+def test_the_form_of_a_rotation_is_filled_in_with_it_and_saves_it() -> None:
+    card = CARDS["setup-edit"]
+    values = {node["id"]: node.get("value") for node in walk(card) if node.get("type", "").startswith("Input.")}
+    assert values == {"name": "data-platform", "members": f"{ALICE},{BOB},{CAROL},{samples.DAN}", "shift_count": 1,
+                      "shift_unit": "w", "handoff_day": "monday", "handoff_time": "12:00",
+                      "timezone": "Europe/Paris", "secondary": "next"}  # fmt: skip
+    picker = next(node for node in walk(card) if node.get("id") == "members")
+    assert [c["title"] for c in picker["choices"]] == ["Alice Martin", "Bob Smith", "Carol Diaz", "Dan Okafor"]
+    secondary = next(node for node in walk(card) if node.get("id") == "secondary")
+    assert "Whoever is on duty in data-platform" not in [c["title"] for c in secondary["choices"]]
+    (save,) = actions(card)
+    assert (save["title"], save["verb"], save["data"]["editing"]) == ("Save rotation", SETUP_VERB, "data-platform")
+    assert texts(card)[0] == "Rotation data-platform"
+
+
+def test_the_new_rotation_form_may_say_how_to_change_another() -> None:
+    card = CARDS["setup-in-bound-channel"]
+    assert texts(card)[:2] == ["New rotation", "This channel belongs to data-platform: to change it, type "
+                                               "“@Rota setup data-platform”."]  # fmt: skip
+    assert "editing" not in actions(card)[0]["data"]
 
 
 def test_setup_form_submits_with_its_verb_and_shows_errors_under_their_field() -> None:

@@ -89,6 +89,8 @@ BOB_REF = PersonRef("bob@example.com", "Bob Smith")
         ("join data-platform", Join("data-platform")),
         ("leave Data-Platform", Leave("data-platform")),
         ("setup", Setup()),
+        ("setup data-platform", Setup("data-platform")),
+        ("setup Data-Platform", Setup("data-platform")),
         ("ack 42", Ack("42")),
         ("ack #42", Ack("42")),
         ("log Restarted the nightly ETL", Log("Restarted the nightly ETL")),
@@ -109,6 +111,11 @@ def test_each_command_parses_into_its_typed_value(text: str, command: object) ->
 
 def test_bind_is_read_in_a_channel() -> None:
     assert channel("bind data-platform") == Bind("data-platform")
+
+
+def test_setup_of_a_rotation_is_read_in_a_channel_too() -> None:
+    assert channel("<at>Rota</at> setup data-platform") == Setup("data-platform")
+    assert channel("setup") == Setup()
 
 
 def test_dates_are_aware_utc_instants() -> None:
@@ -230,6 +237,8 @@ def test_commands_used_in_the_wrong_place_say_where_they_work(text: str, scope: 
         ("away jan", "name a day", "away mon fri"),
         ("join", "needs a rotation name", "join data-platform"),
         ("join data platform", "one rotation name", "join data-platform"),
+        ("setup data platform", "one rotation name", "setup data-platform"),
+        ("setup ../etc", "not a rotation name", "setup data-platform"),
         ("who Data Platform!", "one rotation name", "who data-platform"),
         ("join ../etc", "not a rotation name", "join data-platform"),
         ("schedule 40", "1 to 26 weeks", "schedule data-platform 6"),

@@ -1,22 +1,29 @@
-"""Setting up a rotation with the form, installation, and the commands other parts of Rota answer."""
+"""Setting up and changing a rotation with the form, installation, and the commands other parts of Rota answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
 
 from bot.chat.context import Collaborators
 from bot.chat.ports import PairingCode, ReportRequest
+from bot.chat.setup_flow import edited
 from bot.conversations import ChatUser, ConversationRecord, Reply
 from shared.oncall import on_call
-from shared.rotation import ShiftLength
+from shared.rotation import Override, ShiftLength
+from tests.cards.reading import walk
 from tests.chat_service.conftest import (
     ALICE,
     BOB,
     CAROL,
+    DAN,
     DATA,
     ERIN,
     ML,
+    TEAM,
     World,
     data_platform,
     is_refusal,
@@ -38,8 +45,13 @@ FORM = {
 }
 
 
-async def setup_form(team: World, who=BOB) -> dict:
-    return only(await team.says(who, "setup")).card
+async def setup_form(team: World, who=BOB, text: str = "setup", where: ConversationRecord | None = None) -> dict:
+    return only(await team.says(who, text, where=where)).card
+
+
+def filled_in(card: dict) -> dict[str, Any]:
+    """What the form sends back untouched: each input's value, as Teams sends them (text)."""
+    return {n["id"]: str(n.get("value", "")) for n in walk(card) if str(n.get("type", "")).startswith("Input.")}
 
 
 async def test_setup_offers_the_form_with_me_suggested_and_the_rotations_as_secondaries(team: World):
@@ -89,7 +101,7 @@ async def test_a_picked_person_rota_does_not_know_is_named_in_the_form(team: Wor
     assert "can't find the email" in texts([result.card])
 
 
-async def test_editing_a_rotation_needs_its_owner_and_keeps_the_order_running(team: World):
+async def test_a_hand_made_edit_needs_its_owner_and_keeps_the_order_running(team: World):
     edit = {**FORM, "name": "data-platform", "editing": "data-platform", "members": f"{ALICE.email},{BOB.email}",
             "shift_unit": "w", "handoff_time": "12:00", "timezone": "Europe/Paris"}  # fmt: skip
     form = await setup_form(team)
@@ -99,10 +111,141 @@ async def test_editing_a_rotation_needs_its_owner_and_keeps_the_order_running(te
     saved = await team.presses(ALICE, form, "Create rotation", where=ALICE.chat, inputs=edit)
 
     assert refused.refused is not None and "needs an owner of data-platform" in refused.refused
-    assert "is set up" in texts([saved.card])
+    assert "Rotation data-platform is updated" in texts([saved.card])
     rotation = await team.rotation()
     assert rotation.handoff == datetime(2026, 3, 2, 12, 0)
     assert on_call(rotation, team.clock()).primary == BOB.email
+
+
+# --- changing a rotation with its own form -----------------------------------------------------
+
+
+async def test_setup_with_a_name_gives_the_owner_the_form_filled_in_with_the_rotation(team: World):
+    card = await setup_form(team, ALICE, "setup data-platform")
+
+    assert filled_in(card) == {"name": "data-platform", "members": ",".join(m.email for m in TEAM),
+                               "shift_count": "1", "shift_unit": "w", "handoff_day": "monday",
+                               "handoff_time": "12:00", "timezone": "Europe/Paris", "secondary": "next"}  # fmt: skip
+    name = next(n for n in walk(card) if n.get("id") == "name")
+    assert name["isVisible"] is False and "Rotation data-platform" in texts([Reply(card=card)])
+    (save,) = card["actions"]
+    assert save["title"] == "Save rotation" and save["data"]["editing"] == "data-platform"
+
+
+async def test_the_owner_changes_shift_length_and_handoff_and_the_order_keeps_running(team: World):
+    team.clock.advance(timedelta(days=7))  # Thursday 12 March, 09:30 in Paris: Bob's week
+    card = await setup_form(team, ALICE, "setup data-platform", where=DATA)
+    change = {"shift_count": "2", "handoff_day": "tuesday", "handoff_time": "09:00"}
+
+    saved = await team.presses(ALICE, card, "Save rotation", where=DATA, inputs={**filled_in(card), **change})
+
+    assert "Rotation data-platform is updated" in texts([saved.card]) and "Bob Smith" in texts([saved.card])
+    rotation = await team.rotation()
+    assert rotation.shift == ShiftLength.parse("2w") and rotation.members == tuple(m.email for m in TEAM)
+    assert rotation.handoff == datetime(2026, 2, 24, 9, 0)  # a Tuesday 09:00, two shifts before Bob's
+    now = on_call(rotation, team.clock())
+    assert (now.primary, now.end) == (BOB.email, utc(2026, 3, 24, 8, 0))  # Bob's turn, to Tuesday 24th 09:00
+    assert on_call(rotation, utc(2026, 3, 25, 8, 0)).primary == CAROL.email  # then Carol, for two weeks
+    assert on_call(rotation, utc(2026, 4, 7, 6, 59)).primary == CAROL.email
+    assert on_call(rotation, utc(2026, 4, 7, 7, 0)).primary == DAN.email  # 09:00 in Paris, summer time
+
+
+async def test_the_form_sent_back_unchanged_changes_no_handoff(team: World):
+    team.clock.advance(timedelta(days=7))
+    card = await setup_form(team, ALICE, "setup data-platform")
+
+    await team.presses(ALICE, card, "Save rotation", where=ALICE.chat, inputs=filled_in(card))
+
+    assert await team.rotation() == data_platform()
+
+
+async def test_someone_who_does_not_own_the_rotation_is_refused_and_nothing_changes(team: World):
+    refused = only(await team.says(BOB, "setup data-platform"))
+    posted = await setup_form(team, ALICE, "setup data-platform", where=DATA)  # the channel sees Alice's form
+    pressed = await team.presses(BOB, posted, "Save rotation", where=DATA,
+                                 inputs={**filled_in(posted), "shift_count": "1", "shift_unit": "d"})  # fmt: skip
+
+    assert is_refusal(refused)
+    assert "Changing data-platform needs an owner of data-platform or of the team" in texts([refused])
+    assert "Ask Alice Martin, or an owner of the team." in texts([refused])
+    assert pressed.refused is not None and "needs an owner of data-platform" in pressed.refused
+    assert await team.rotation() == data_platform()
+
+
+async def test_a_team_owner_gets_the_filled_in_form_in_the_channel(team: World):
+    card = await setup_form(team, BOB, "setup data-platform", where=DATA)  # not as a team owner: refused
+    owner = only(await team.says(BOB, "setup data-platform", where=DATA, team_owner=True))
+
+    assert is_refusal(Reply(card=card))
+    assert "Rotation data-platform" in texts([owner]) and not is_refusal(owner)
+
+
+async def test_a_bad_value_in_the_filled_in_form_comes_back_under_its_field_and_changes_nothing(team: World):
+    card = await setup_form(team, ALICE, "setup data-platform")
+    inputs = {**filled_in(card), "timezone": "Mars/Olympus", "shift_count": "3"}
+
+    result = await team.presses(ALICE, card, "Save rotation", where=ALICE.chat, inputs=inputs)
+
+    assert "IANA time zone" in texts([result.card])
+    assert next(a for a in result.card["actions"])["data"]["editing"] == "data-platform"
+    assert await team.rotation() == data_platform()
+
+
+async def test_setup_of_an_unknown_rotation_names_the_known_ones(team: World):
+    reply = only(await team.says(ALICE, "setup data-platfrom"))
+
+    assert is_refusal(reply) and "Rotations I know: data-platform" in texts([reply])
+
+
+async def test_plain_setup_in_a_bound_channel_creates_and_says_how_to_change_the_channels_rotation(team: World):
+    card = await setup_form(team, BOB, where=DATA)
+    elsewhere = await setup_form(team, BOB, where=ML)
+
+    assert "New rotation" in texts([Reply(card=card)])
+    assert "This channel belongs to data-platform: to change it, type “@Rota setup data-platform”." in texts(
+        [Reply(card=card)])
+    assert "belongs to" not in texts([Reply(card=elsewhere)])
+
+
+NOW = utc(2026, 3, 12, 8, 30)  # Thursday 12 March, 09:30 in Paris: Bob's week
+
+
+@pytest.mark.parametrize(
+    ("change", "handoff", "on_duty_now", "after_them"),
+    [
+        ({}, datetime(2026, 3, 2, 12, 0), BOB, CAROL),
+        ({"handoff": datetime(2026, 3, 10, 9, 0)}, datetime(2026, 3, 3, 9, 0), BOB, CAROL),
+        ({"members": (ALICE.email, CAROL.email, DAN.email)}, datetime(2026, 3, 2, 12, 0), CAROL, DAN),
+        ({"members": (DAN.email, BOB.email, ALICE.email)}, datetime(2026, 3, 2, 12, 0), BOB, ALICE),
+        ({"members": (ALICE.email, BOB.email, CAROL.email, DAN.email, "erin@example.com")},
+         datetime(2026, 3, 2, 12, 0), BOB, CAROL),
+        ({"shift": ShiftLength.parse("1d")}, datetime(2026, 3, 6, 12, 0), BOB, CAROL),
+        ({"shift": ShiftLength.parse("12h")}, datetime(2026, 3, 9, 12, 0), BOB, CAROL),
+        ({"timezone": "America/New_York"}, datetime(2026, 3, 2, 12, 0), BOB, CAROL),
+    ],
+)  # fmt: skip
+def test_a_change_keeps_whoever_is_on_duty_and_the_order_follows(change, handoff, on_duty_now, after_them) -> None:
+    """The form's handoff is the latest on its day and time; the first handoff moves back whole shifts."""
+    existing = data_platform(overrides=(Override(DAN.email, utc(2026, 4, 1), utc(2026, 4, 2)),))
+    submitted = data_platform(**{"handoff": datetime(2026, 3, 9, 12, 0), **change})
+
+    rotation = edited(existing, submitted, NOW)
+
+    assert rotation.handoff == handoff and rotation.overrides == existing.overrides
+    current = on_call(rotation, NOW)
+    assert current.primary == on_duty_now.email
+    assert on_call(rotation, current.end).primary == after_them.email
+
+
+def test_a_rotation_that_has_not_started_starts_on_the_new_day_and_time() -> None:
+    existing = data_platform(handoff=datetime(2026, 3, 16, 12, 0))  # Monday 16 March: nobody on duty yet
+    submitted = data_platform(handoff=datetime(2026, 3, 10, 9, 0), members=(BOB.email, ALICE.email))
+
+    rotation = edited(existing, submitted, NOW)
+
+    assert rotation.handoff == datetime(2026, 3, 17, 9, 0)
+    assert on_call(rotation, NOW).primary is None
+    assert on_call(rotation, utc(2026, 3, 17, 8, 0)).primary == BOB.email
 
 
 async def test_the_welcome_card_button_opens_the_form(team: World):

@@ -27,6 +27,8 @@ EXPECTED = {
     "routed-mention-passed": ["Passed to Bob Smith"],
     "setup": ["New rotation", "Members, in rotation order", "Create rotation"],
     "setup-refused": ["is not an IANA time zone", "Save rotation"],
+    "setup-edit": ["Rotation data-platform", "Members, in rotation order", "The next person in line", "Save rotation"],
+    "setup-in-bound-channel": ["New rotation", "@Rota setup data-platform", "Create rotation"],
 }
 
 
