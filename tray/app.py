@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from shared.feed import Alert, AlertEvent, PingEvent, Severity
-from tray.auth import Credentials, SignInError
+from tray.auth import Credentials, DeviceCode, SignInError
 from tray.cache import Cache
 from tray.feed_client import Backoff, FeedClient, FeedError, Unauthorized
 from tray.notify import Notice, Notifications
@@ -75,6 +75,11 @@ def alert_notice(alert: Alert) -> Notice:
     )
 
 
+def device_code_notice(device_code: DeviceCode) -> Notice:
+    """The code in the title, so that it shows even where the body is cut short."""
+    return Notice(title=f"Sign in to Rota: code {device_code.code}", body=device_code.message)
+
+
 class TrayApp:
     def __init__(
         self,
@@ -86,9 +91,11 @@ class TrayApp:
         show: Callable[[TrayView], None],
         open_url: Callable[[str], None],
         on_quit: Callable[[], None] = lambda: None,
+        echo: Callable[[str], None] = lambda line: None,
         clock: Clock | None = None,
         backoff: Backoff | None = None,
     ) -> None:
+        """`echo` prints a line for a tray started from a terminal (the device code's)."""
         self.options = options
         self.cache = cache
         self.credentials = credentials
@@ -100,7 +107,9 @@ class TrayApp:
         self._show = show
         self._open_url = open_url
         self._on_quit = on_quit
+        self._echo = echo
         self._backoff = backoff
+        self.device_code: DeviceCode | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -149,7 +158,7 @@ class TrayApp:
         if decision.settle:
             self.fired = prune({**self.fired, **decision.settle}, now)
             self._persist(self.cache.save_fired, self.fired)
-        self._show(view(self.feed, now, self.connection, self.settings()))
+        self._show(view(self.feed, now, self.connection, self.settings(), self.device_code))
         changes = next_change(self.feed, now, self.options.zone, self.options.soon)
         return min(changes, decision.next_due) if decision.next_due else changes
 
@@ -231,11 +240,22 @@ class TrayApp:
             self.feed = None
             self._restart_stream()
         elif entry.action is Action.SIGN_IN:
-            await self.credentials.sign_in()
+            try:
+                await self.credentials.sign_in(self.announce)
+            finally:
+                self.device_code = None
             self._restart_stream()
         elif entry.action is Action.QUIT:
             self.stop()
             self._on_quit()
+
+    async def announce(self, device_code: DeviceCode) -> None:
+        """Show a device code wherever the person may look: the terminal, a notification,
+        and the tooltip and menu until the sign-in ends."""
+        self._echo(device_code.message)
+        self.device_code = device_code
+        self._wake.set()
+        await self.notifier.show(device_code_notice(device_code))
 
     async def _acknowledge(self, ids: list[str]) -> None:
         if self._client is None:

@@ -8,6 +8,11 @@ Two ways, as the service says (`GET /api/v1/tray/sign-in`):
   account, in the browser, or with a device code when no browser can be opened; its
   token cache lives in the config directory.
 
+Whether a browser can be opened is decided before msal is asked: msal's interactive
+sign-in does not fail without one, it logs a warning and waits for its redirect until the
+timeout. So the device code is used at once where Python's `webbrowser` finds no browser
+or, on Linux, the session has no display (neither DISPLAY nor WAYLAND_DISPLAY).
+
 Secrets on disk (the personal token, msal's cache) are kept with the platform's
 protection where it has one (DPAPI on Windows, the Keychain on macOS, libsecret on
 Linux), through msal-extensions' persistence, and otherwise in a file only its owner can
@@ -27,8 +32,11 @@ import asyncio
 import ctypes
 import importlib.util
 import logging
+import os
 import sys
-from collections.abc import Callable
+import webbrowser
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,6 +58,8 @@ MSAL_CACHE_FILE = "msal-cache.bin"
 #: The library PyGObject's Secret typelib loads: msal-extensions' storage on Linux.
 LIBSECRET = "libsecret-1.so.0"
 UNPROTECTED = "no platform protection for %s (%s); keeping it in a file only you can read"
+#: How long the browser sign-in waits for the person before it gives up.
+INTERACTIVE_TIMEOUT = 300
 
 
 class SignInError(Exception):
@@ -157,6 +167,39 @@ class PairedToken:
         self._path.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class DeviceCode:
+    """A device-code sign-in waiting for the person: the page to open, the code to enter
+    there, and Entra's own sentence saying both."""
+
+    code: str
+    url: str
+    message: str
+
+
+#: Shows a device code to the person (terminal, notification, the icon's menu).
+Announce = Callable[[DeviceCode], Awaitable[None]]
+
+
+def browser_available(
+    platform: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    find: Callable[[], object] = webbrowser.get,
+) -> bool:
+    """Whether a browser can be opened for the interactive sign-in: not in a Linux session
+    without a display, nor where `webbrowser` finds none. It may start a process (Python
+    asks xdg-settings for the default browser), so call it off the event loop."""
+    platform = sys.platform if platform is None else platform
+    environ = os.environ if environ is None else environ
+    if platform.startswith("linux") and not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        find()
+    except webbrowser.Error:
+        return False
+    return True
+
+
 class MsalApp(Protocol):
     """The part of msal.PublicClientApplication the tray uses."""
 
@@ -179,11 +222,11 @@ def msal_app(options: SignInOptions, directory: Path) -> MsalApp:
 class MicrosoftSignIn:
     """Tokens for the service's API from the person's Microsoft account."""
 
-    def __init__(self, scopes: list[str], app: Callable[[], MsalApp], announce: Callable[[str], None]) -> None:
+    def __init__(self, scopes: list[str], app: Callable[[], MsalApp], browser: Callable[[], bool] = browser_available) -> None:
         self._scopes = scopes
         self._make_app = app
         self._app: MsalApp | None = None
-        self._announce = announce
+        self._browser = browser
 
     async def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(method, *args, **kwargs)
@@ -202,21 +245,29 @@ class MicrosoftSignIn:
         result = await self._call(app.acquire_token_silent, self._scopes, account=accounts[0])
         return result.get("access_token") if result else None
 
-    async def sign_in(self) -> str:
-        """Sign in in the browser; where no browser opens, with a device code shown to the person."""
+    async def sign_in(self, announce: Announce) -> str:
+        """Sign in in the browser; where none can be opened, with a device code that
+        `announce` shows to the person."""
         app = await self._msal()
-        try:
-            result = await self._call(app.acquire_token_interactive, self._scopes, prompt="select_account", timeout=300)
-        except (RuntimeError, OSError, ValueError) as exc:
-            log.info("browser sign-in is not possible here (%s); using a device code", exc)
-            result = await self._device_code(app)
+        if await self._call(self._browser):
+            try:
+                result = await self._call(
+                    app.acquire_token_interactive, self._scopes, prompt="select_account", timeout=INTERACTIVE_TIMEOUT
+                )
+            except (RuntimeError, OSError, ValueError) as exc:
+                log.info("browser sign-in is not possible here (%s); using a device code", exc)
+                result = await self._device_code(app, announce)
+        else:
+            log.info("no browser can be opened here; signing in with a device code")
+            result = await self._device_code(app, announce)
         return _access_token(result)
 
-    async def _device_code(self, app: MsalApp) -> dict[str, Any]:
+    async def _device_code(self, app: MsalApp, announce: Announce) -> dict[str, Any]:
         flow = await self._call(app.initiate_device_flow, self._scopes)
-        if "user_code" not in flow:
+        if "user_code" not in flow or "verification_uri" not in flow:
             raise SignInError(flow.get("error_description", "the device code could not be started"))
-        self._announce(flow["message"])
+        code, url = flow["user_code"], flow["verification_uri"]
+        await announce(DeviceCode(code, url, flow.get("message") or f"To sign in, open {url} and enter the code {code}."))
         return await self._call(app.acquire_token_by_device_flow, flow)
 
     async def sign_out(self) -> None:
@@ -249,10 +300,11 @@ class Credentials:
                 return token
         return self.paired.load()
 
-    async def sign_in(self) -> None:
+    async def sign_in(self, announce: Announce) -> None:
+        """Sign in with Microsoft; a device code, when one is used, goes to `announce`."""
         if self.microsoft is None:
             raise SignInError("this service pairs: ask the bot for a code with `tray`, then run rota-tray --pair CODE")
-        await self.microsoft.sign_in()
+        await self.microsoft.sign_in(announce)
 
     async def sign_out(self) -> None:
         self.paired.forget()

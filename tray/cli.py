@@ -27,12 +27,12 @@ import click
 
 from shared.feed import SignInOptions
 from shared.rotation import ValidationError, load_zone
-from tray.app import Options, SystemClock, TrayApp
-from tray.auth import Credentials, MicrosoftSignIn, PairedToken, msal_app, pair, sign_in_options
+from tray.app import Options, SystemClock, TrayApp, device_code_notice
+from tray.auth import Credentials, DeviceCode, MicrosoftSignIn, PairedToken, SignInError, msal_app, pair, sign_in_options
 from tray.cache import Cache, config_dir
 from tray.feed_client import FeedClient, FeedError, SignedOut, Unauthorized
 from tray.icon import TrayIcon, load_pystray, save_icons
-from tray.notify import DesktopNotifications, Notifier
+from tray.notify import DesktopNotifications, Notifications, Notifier
 from tray.reminders import DEFAULT_LEADS, Lead, LeadError, parse_duration
 from tray.state import Connection, Settings, summary, view
 
@@ -109,7 +109,7 @@ def main(
         asyncio.run(_pair(options.url, code, credentials))
     credentials = asyncio.run(_with_microsoft(options.url, cache, credentials))
     if sign_in:
-        asyncio.run(credentials.sign_in())
+        asyncio.run(_sign_in(credentials, Notifier(None, _native_notifications(cache))))
     if once:
         sys.exit(asyncio.run(_once(options, cache, credentials)))
     _run(options, cache, credentials, no_icon)
@@ -148,8 +148,22 @@ async def _with_microsoft(url: str, cache: Cache, credentials: Credentials) -> C
     if not (saved.client_id and saved.authority and saved.scopes):
         return credentials
     sign_in = SignInOptions(mode="microsoft", client_id=saved.client_id, authority=saved.authority, scopes=saved.scopes)
-    microsoft = MicrosoftSignIn(sign_in.scopes, lambda: msal_app(sign_in, cache.directory), announce=click.echo)
+    microsoft = MicrosoftSignIn(sign_in.scopes, lambda: msal_app(sign_in, cache.directory))
     return Credentials(credentials.paired, microsoft)
+
+
+async def _sign_in(credentials: Credentials, notifier: Notifications) -> None:
+    """`--sign-in`, before any icon exists: a device code goes to the terminal and to a
+    native notification (for a tray started from the desktop, whose output nobody sees)."""
+
+    async def announce(device_code: DeviceCode) -> None:
+        click.echo(device_code.message)
+        await notifier.show(device_code_notice(device_code))
+
+    try:
+        await credentials.sign_in(announce)
+    except SignInError as exc:
+        raise click.ClickException(f"sign-in failed: {exc}") from None
 
 
 async def _once(options: Options, cache: Cache, credentials: Credentials) -> int:
@@ -214,14 +228,18 @@ def _run_headless(options: Options, cache: Cache, credentials: Credentials) -> N
     asyncio.run(run())
 
 
+def _native_notifications(cache: Cache) -> DesktopNotifications:
+    return DesktopNotifications(webbrowser.open, partial(save_icons, cache.directory / "icons"))
+
+
 def _app(options: Options, cache: Cache, credentials: Credentials, icon: TrayIcon | None) -> TrayApp:
-    native = DesktopNotifications(webbrowser.open, partial(save_icons, cache.directory / "icons"))
     return TrayApp(
         options,
         cache,
         credentials,
-        Notifier(icon, native),
+        Notifier(icon, _native_notifications(cache)),
         show=icon.show if icon else (lambda shown: None),
         open_url=webbrowser.open,
         on_quit=icon.stop if icon else (lambda: None),
+        echo=click.echo,
     )

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIZE = 64
+#: The longest tooltip Windows keeps (NOTIFYICONDATA's szTip holds 128 characters with its
+#: terminating NUL; pystray's win32 backend raises on a longer one).
+TOOLTIP_LENGTH = 127
 _SCALE = 4
 COLOURS = {
     IconState.ON_DUTY: (34, 160, 82),
@@ -157,7 +160,7 @@ class TrayIcon:
         if previous is None or (previous.state, previous.duty) != (view.state, view.duty):
             self._icon.icon = badge(view.state, view.duty)
         if previous is None or previous.tooltip != view.tooltip:
-            self._icon.title = view.tooltip
+            self._icon.title = tooltip(view.tooltip)
         if previous is None or previous.menu != view.menu:
             self._icon.menu = self._menu(view.menu)
 
@@ -191,6 +194,11 @@ class TrayIcon:
 
     def _clicked(self, entry: MenuEntry, icon: Any, item: Any) -> None:
         self._on_action(entry)
+
+
+def tooltip(text: str) -> str:
+    """`text` within the length every platform keeps, cut with an ellipsis."""
+    return text if len(text) <= TOOLTIP_LENGTH else text[: TOOLTIP_LENGTH - 1] + "…"
 
 
 def _constant(value: bool) -> Callable[[Any], bool]:

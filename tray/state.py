@@ -1,4 +1,5 @@
-"""What the tray shows: a pure function of (my feed, now, connection state, settings).
+"""What the tray shows: a pure function of (my feed, now, connection state, settings, and
+a device code waiting to be entered while the person signs in).
 
 No display and no I/O here: `view()` returns the icon state, the tooltip and the menu as
 plain values, `icon.py` draws them, and tests read them directly. `apply()` folds a stream
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from shared.feed import (
@@ -26,6 +28,9 @@ from shared.feed import (
 from shared.oncall import Layer
 from tray.reminders import PRESETS, Lead
 from tray.timeline import merged, next_midnight, primary, span, when
+
+if TYPE_CHECKING:
+    from tray.auth import DeviceCode
 
 #: "Starts soon" (amber) this long before a primary shift starts.
 DEFAULT_SOON = timedelta(hours=1)
@@ -138,11 +143,19 @@ def next_change(feed: MyFeed | None, now: datetime, zone: ZoneInfo, soon: timede
     return min(at for at in instants if at > now)
 
 
-def view(feed: MyFeed | None, now: datetime, connection: Connection, settings: Settings) -> TrayView:
+def view(
+    feed: MyFeed | None,
+    now: datetime,
+    connection: Connection,
+    settings: Settings,
+    device_code: DeviceCode | None = None,
+) -> TrayView:
+    """The icon, tooltip and menu; a device code being waited for takes the place of the
+    connection's problem in both, since entering it is what the person has to do."""
     mine = duty(feed, now, settings.soon)
     state = icon_state(feed, now, connection, settings.soon)
     headline = _headline(mine, now, settings.zone)
-    problem = _problem(feed, connection, now, settings.zone)
+    problem = _device_code_prompt(device_code) if device_code else _problem(feed, connection, now, settings.zone)
     tooltip = f"Rota: {headline}" + (f" · {problem}" if problem else "")
     return TrayView(state=state, duty=mine.state, tooltip=tooltip, menu=menu(feed, now, connection, settings, headline, problem))
 
@@ -164,6 +177,11 @@ def _problem(feed: MyFeed | None, connection: Connection, now: datetime, zone: Z
         Connection.SIGNED_OUT: "not signed in",
         Connection.CONNECTING: None if feed else "connecting",
     }.get(connection)
+
+
+def _device_code_prompt(device_code: DeviceCode) -> str:
+    """The code first: a tooltip cut short (Windows keeps 127 characters) still shows it."""
+    return f"to sign in, enter {device_code.code} at {device_code.url}"
 
 
 def menu(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from datetime import datetime
 
 import pytest
 
 from shared.feed import AlertEvent
 from tests.tray.factories import PARIS, alert, at, feed, shift
+from tests.tray.fake_msal import DEVICE_LOGIN, MESSAGE, USER_CODE, FakeMsal
 from tests.tray.fake_service import TOKEN, FakeService
 from tests.tray.waiting import WAIT, Changes
 from tray.app import Options, TrayApp
-from tray.auth import Credentials, PairedToken
+from tray.auth import Credentials, MicrosoftSignIn, PairedToken
 from tray.cache import Cache
 from tray.feed_client import Backoff
 from tray.notify import Notice
@@ -32,13 +34,14 @@ class Clock:
 
 
 class Screen(Changes):
-    """Records what the tray shows, notifies and opens."""
+    """Records what the tray shows, notifies, prints and opens."""
 
     def __init__(self) -> None:
         super().__init__()
         self.views: list[TrayView] = []
         self.notices: list[Notice] = []
         self.opened: list[str] = []
+        self.printed: list[str] = []
 
     def open(self, url: str) -> None:
         self.opened.append(url)
@@ -58,17 +61,20 @@ class Notifications:
         self.show = screen.notify
 
 
-def make_app(tmp_path, url: str, screen: Screen, clock: Clock, leads=(Lead.parse("15m"),)) -> TrayApp:
+def make_app(
+    tmp_path, url: str, screen: Screen, clock: Clock, leads=(Lead.parse("15m"),), microsoft: MicrosoftSignIn | None = None
+) -> TrayApp:
     cache = Cache(tmp_path)
     paired = PairedToken(tmp_path)
     paired.save(TOKEN)
     return TrayApp(
         Options(url=url, zone=PARIS, leads=tuple(leads)),
         cache,
-        Credentials(paired),
+        Credentials(paired, microsoft),
         Notifications(screen),
         show=screen.show,
         open_url=screen.open,
+        echo=screen.printed.append,
         clock=clock,
         backoff=Backoff(base=0.05, cap=0.2, rng=random.Random(3)),
     )
@@ -200,6 +206,27 @@ async def test_signing_out_forgets_the_token_and_my_shifts(tmp_path, online):
     assert PairedToken(tmp_path).load() is None
     assert Cache(tmp_path).load_feed() is None
     assert screen.views[-1].state is IconState.OFFLINE
+
+
+async def test_a_device_code_reaches_the_notifier_the_terminal_and_the_menu_until_signed_in(tmp_path):
+    screen, entered = Screen(), threading.Event()
+    msal = FakeMsal(device_code_entered=entered)
+    microsoft = MicrosoftSignIn(["api://rota/Feed.Read"], lambda: msal, browser=lambda: False)
+    app = make_app(tmp_path, "http://127.0.0.1:9", screen, Clock(at("2026-03-02 09:00")), microsoft=microsoft)
+    signing_in = asyncio.create_task(app.handle(MenuEntry("Sign in", Action.SIGN_IN)))
+    await screen.until(lambda: bool(screen.notices))
+    assert screen.notices == [Notice(f"Sign in to Rota: code {USER_CODE}", MESSAGE)]
+    assert screen.printed == [MESSAGE]
+    app.step()
+    prompt = f"to sign in, enter {USER_CODE} at {DEVICE_LOGIN}"
+    assert screen.views[-1].tooltip.endswith(" · " + prompt)
+    assert MenuEntry(prompt[:1].upper() + prompt[1:], heading=True) in screen.views[-1].menu
+    entered.set()
+    await asyncio.wait_for(signing_in, WAIT)
+    assert "acquire_token_interactive" not in msal.calls
+    assert app.device_code is None
+    app.step()
+    assert USER_CODE not in screen.views[-1].tooltip
 
 
 async def test_quit_ends_the_tray(tmp_path):

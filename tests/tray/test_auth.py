@@ -1,13 +1,16 @@
-"""Where the token comes from: the paired token on disk, or msal run off the event loop."""
+"""Where the token comes from: the paired token on disk, or msal run off the event loop, in
+the browser where one opens and with a device code at once where none does."""
 
 from __future__ import annotations
 
 import stat
 import threading
+import webbrowser
 
 import pytest
 
-from tray.auth import Credentials, MicrosoftSignIn, PairedToken, SignInError
+from tests.tray.fake_msal import DEVICE_LOGIN, MESSAGE, USER_CODE, FakeMsal
+from tray.auth import Credentials, DeviceCode, MicrosoftSignIn, PairedToken, SignInError, browser_available
 
 SCOPES = ["api://rota/Feed.Read"]
 
@@ -20,81 +23,103 @@ def test_the_paired_token_is_kept_for_its_owner_only_and_forgotten_on_sign_out(t
     assert PairedToken(tmp_path).load() is None
 
 
-class FakeMsal:
-    """Stands for msal.PublicClientApplication; records the thread of every call."""
-
-    def __init__(self, *, accounts=(), browser=True, result=None):
-        self.accounts = list(accounts)
-        self.browser = browser
-        self.result = result or {"access_token": "from-microsoft"}
-        self.threads = []
-        self.announced_flow = None
-
-    def _called(self):
-        self.threads.append(threading.get_ident())
-
-    def get_accounts(self):
-        self._called()
-        return self.accounts
-
-    def acquire_token_silent(self, scopes, account):
-        self._called()
-        return {"access_token": f"silent-for-{account['username']}"}
-
-    def acquire_token_interactive(self, scopes, **kwargs):
-        self._called()
-        if not self.browser:
-            raise RuntimeError("Found no browser in current environment")
-        return self.result
-
-    def initiate_device_flow(self, scopes):
-        self._called()
-        return {"user_code": "ABCD-EFGH", "message": "To sign in, open https://microsoft.com/devicelogin and enter ABCD-EFGH"}
-
-    def acquire_token_by_device_flow(self, flow):
-        self._called()
-        return {"access_token": "from-device-code"}
-
-    def remove_account(self, account):
-        self._called()
-        self.accounts.remove(account)
+def sign_in(app: FakeMsal, *, browser: bool = True) -> MicrosoftSignIn:
+    return MicrosoftSignIn(SCOPES, lambda: app, browser=lambda: browser)
 
 
-def sign_in(app: FakeMsal, announced: list[str]) -> MicrosoftSignIn:
-    return MicrosoftSignIn(SCOPES, lambda: app, announce=announced.append)
+class Announced:
+    def __init__(self) -> None:
+        self.codes: list[DeviceCode] = []
+
+    async def __call__(self, device_code: DeviceCode) -> None:
+        self.codes.append(device_code)
 
 
 async def test_a_cached_account_gets_its_token_silently_off_the_event_loop():
     app = FakeMsal(accounts=[{"username": "alice@example.com"}])
-    assert await sign_in(app, []).token() == "silent-for-alice@example.com"
+    assert await sign_in(app).token() == "silent-for-alice@example.com"
     assert threading.get_ident() not in app.threads
 
 
 async def test_without_an_account_there_is_no_token_until_sign_in():
-    assert await sign_in(FakeMsal(), []).token() is None
+    assert await sign_in(FakeMsal()).token() is None
 
 
-async def test_sign_in_uses_the_browser():
-    assert await sign_in(FakeMsal(), []).sign_in() == "from-microsoft"
+async def test_where_a_browser_opens_sign_in_uses_it():
+    app, announced = FakeMsal(), Announced()
+    assert await sign_in(app, browser=True).sign_in(announced) == "from-microsoft"
+    assert "acquire_token_interactive" in app.calls and "initiate_device_flow" not in app.calls
+    assert announced.codes == []
 
 
-async def test_without_a_browser_sign_in_falls_back_to_a_device_code_shown_to_the_person():
-    announced = []
-    assert await sign_in(FakeMsal(browser=False), announced).sign_in() == "from-device-code"
-    assert announced == ["To sign in, open https://microsoft.com/devicelogin and enter ABCD-EFGH"]
+async def test_without_a_browser_the_device_code_is_used_at_once_and_shown():
+    app, announced = FakeMsal(), Announced()
+    assert await sign_in(app, browser=False).sign_in(announced) == "from-device-code"
+    assert "acquire_token_interactive" not in app.calls, "msal would wait out its timeout for a browser"
+    assert announced.codes == [DeviceCode(USER_CODE, DEVICE_LOGIN, MESSAGE)]
+    assert threading.get_ident() not in app.threads
+
+
+async def test_a_browser_sign_in_that_cannot_start_falls_back_to_a_device_code():
+    app, announced = FakeMsal(interactive_error=OSError("cannot listen on localhost")), Announced()
+    assert await sign_in(app, browser=True).sign_in(announced) == "from-device-code"
+    assert app.calls == ["acquire_token_interactive", "initiate_device_flow", "acquire_token_by_device_flow"]
+    assert [code.code for code in announced.codes] == [USER_CODE]
+
+
+async def test_the_browser_is_looked_for_off_the_event_loop():
+    threads = []
+
+    def browser() -> bool:
+        threads.append(threading.get_ident())
+        return False
+
+    await MicrosoftSignIn(SCOPES, FakeMsal, browser=browser).sign_in(Announced())
+    assert threads and threading.get_ident() not in threads
 
 
 async def test_a_refused_sign_in_says_why():
     refused = FakeMsal(result={"error": "access_denied", "error_description": "The user cancelled."})
     with pytest.raises(SignInError, match="The user cancelled."):
-        await sign_in(refused, []).sign_in()
+        await sign_in(refused).sign_in(Announced())
+
+
+def no_browser_found() -> object:
+    raise webbrowser.Error("could not locate runnable browser")
+
+
+def found() -> object:
+    return object()
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "find", "expected"),
+    [
+        ("linux", {}, found, False),
+        ("linux", {"DISPLAY": ""}, found, False),
+        ("linux", {"DISPLAY": ":0"}, found, True),
+        ("linux", {"WAYLAND_DISPLAY": "wayland-0"}, found, True),
+        ("linux", {"DISPLAY": ":0"}, no_browser_found, False),
+        ("win32", {}, found, True),
+        ("darwin", {}, found, True),
+        ("darwin", {}, no_browser_found, False),
+    ],
+)
+def test_a_browser_is_available_with_a_display_where_python_finds_one(platform, environ, find, expected):
+    assert browser_available(platform, environ, find) is expected
+
+
+def test_a_linux_session_without_a_display_does_not_even_look_for_a_browser():
+    looked = []
+    assert not browser_available("linux", {"HOME": "/home/alice"}, lambda: looked.append(True))
+    assert looked == []
 
 
 async def test_credentials_prefer_microsoft_then_the_paired_token_and_sign_out_clears_both(tmp_path):
     paired = PairedToken(tmp_path)
     paired.save("paired-token-0123456789abcdef")
     app = FakeMsal(accounts=[{"username": "alice@example.com"}])
-    credentials = Credentials(paired, sign_in(app, []))
+    credentials = Credentials(paired, sign_in(app))
     assert await credentials.token() == "silent-for-alice@example.com"
     await credentials.sign_out()
     assert app.accounts == [] and await credentials.token() is None
@@ -104,4 +129,4 @@ async def test_in_local_mode_sign_in_points_to_pairing(tmp_path):
     credentials = Credentials(PairedToken(tmp_path))
     assert not credentials.can_sign_in
     with pytest.raises(SignInError, match="--pair"):
-        await credentials.sign_in()
+        await credentials.sign_in(Announced())

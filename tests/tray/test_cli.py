@@ -6,13 +6,17 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from tests.tray.factories import feed, shift
+from tests.tray.fake_msal import MESSAGE, USER_CODE, FakeMsal
 from tests.tray.fake_service import PAIRING_CODE, FakeService
+from tray.auth import Credentials, MicrosoftSignIn, PairedToken
 from tray.cache import Cache
-from tray.cli import main
+from tray.cli import _sign_in, main
+from tray.notify import Notice
 from tray.timeline import span, when
 
 UTC = ZoneInfo("UTC")
@@ -82,3 +86,25 @@ def test_mistakes_on_the_command_line_say_what_to_write(tmp_path, args, message)
     result = CliRunner().invoke(main, [*args, "--once", "--config-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert message in result.output
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.shown: list[Notice] = []
+
+    async def show(self, notice: Notice) -> None:
+        self.shown.append(notice)
+
+
+async def test_sign_in_without_a_browser_prints_the_device_code_and_shows_it_as_a_notification(tmp_path, capsys):
+    msal, notices = FakeMsal(), Notices()
+    microsoft = MicrosoftSignIn(["api://rota/Feed.Read"], lambda: msal, browser=lambda: False)
+    await _sign_in(Credentials(PairedToken(tmp_path), microsoft), notices)
+    assert capsys.readouterr().out.splitlines() == [MESSAGE]
+    assert notices.shown == [Notice(f"Sign in to Rota: code {USER_CODE}", MESSAGE)]
+    assert "acquire_token_interactive" not in msal.calls
+
+
+async def test_sign_in_where_the_service_pairs_says_how_to_pair(tmp_path):
+    with pytest.raises(click.ClickException, match="--pair"):
+        await _sign_in(Credentials(PairedToken(tmp_path)), Notices())

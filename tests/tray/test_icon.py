@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tray.icon import COLOURS, RED, SIZE, TrayIcon, badge
+from tray.icon import COLOURS, RED, SIZE, TOOLTIP_LENGTH, TrayIcon, badge
 from tray.state import SEPARATOR, Action, IconState, MenuEntry, TrayView
 
 CENTRE = (SIZE // 2, SIZE // 2)
@@ -90,6 +90,14 @@ def test_the_pystray_menu_mirrors_the_menu_model_and_clicks_come_back_as_entries
     quit_item.action(icon._icon, quit_item)
     assert clicked == [MENU[3]]
     assert icon._icon.title == "Rota: on duty"
+
+
+def test_a_long_tooltip_is_cut_to_what_windows_keeps():
+    icon = TrayIcon(FAKE_PYSTRAY, on_action=lambda entry: None)
+    long = "Rota: on duty in data-platform until Tue 17 Mar 07:00 · to sign in, enter ABCD-EFGH at " + "x" * 100
+    icon.show(TrayView(IconState.ON_DUTY, IconState.ON_DUTY, long, MENU))
+    assert len(icon._icon.title) == TOOLTIP_LENGTH
+    assert icon._icon.title.endswith("…") and "ABCD-EFGH" in icon._icon.title
 
 
 def test_notifications_through_the_icon_put_the_title_first():

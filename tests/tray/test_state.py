@@ -9,6 +9,7 @@ import pytest
 from shared.feed import AlertEvent, AlertState, FeedEvent, Ping, PingEvent, RotationNow, ShiftChangedEvent, ShiftsChanged
 from shared.oncall import Layer
 from tests.tray.factories import ME, NEW_YORK, PARIS, alert, at, feed, shift
+from tray.auth import DeviceCode
 from tray.reminders import DEFAULT_LEADS, Lead
 from tray.state import (
     Action,
@@ -174,6 +175,15 @@ def test_signed_out_the_menu_offers_sign_in_instead():
     assert entry(menu, "Sign in").action is Action.SIGN_IN
     assert "Not signed in" in texts(menu)
     assert "Sign out" not in texts(menu)
+
+
+def test_a_device_code_being_waited_for_is_shown_in_the_tooltip_and_at_the_top_of_the_menu():
+    code = DeviceCode("ABCD-EFGH", "https://microsoft.com/devicelogin", "To sign in, ...")
+    settings = Settings(zone=PARIS, leads=(), can_sign_in=True)
+    shown = view(None, at("2026-03-02 09:00"), Connection.SIGNED_OUT, settings, device_code=code)
+    assert shown.tooltip == "Rota: off duty, no shift ahead · to sign in, enter ABCD-EFGH at https://microsoft.com/devicelogin"
+    assert texts(shown.menu)[:2] == ["Off duty, no shift ahead", "To sign in, enter ABCD-EFGH at https://microsoft.com/devicelogin"]
+    assert "Not signed in" not in texts(shown.menu)
 
 
 def test_a_shift_change_replaces_what_the_tray_knows_of_that_rotation():
