@@ -170,6 +170,13 @@ class Handover:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class LogBook:
+    """The records of the shift under way at `at` (None: now)."""
+
+    at: datetime | None = None
+
+
 class BacklogList(_Bare):
     """The rotation's maintenance backlog."""
 
@@ -543,6 +550,13 @@ def _handover(context: _Context, rest: str) -> Handover:
     return Handover(rest or None)
 
 
+def _logbook(context: _Context, rest: str) -> LogBook:
+    if not rest:
+        return LogBook()
+    with _date_errors():
+        return LogBook(parse_when(rest, context.now, context.zone).at)
+
+
 def _backlog(context: _Context, rest: str) -> BacklogList:
     if rest:
         raise _Refusal(
@@ -615,6 +629,7 @@ _PARSERS: dict[str, Callable[[_Context, str], Command]] = {
     "ack": _ack,
     "log": _log,
     "handover": _handover,
+    "logbook": _logbook,
     "backlog": _backlog,
     "backlog add": _backlog_add,
     "backlog take": _backlog_take,
@@ -641,6 +656,7 @@ __all__ = [
     "Join",
     "Leave",
     "Log",
+    "LogBook",
     "MyShifts",
     "NotACommand",
     "ParseError",

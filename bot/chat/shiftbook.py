@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.chat.commands import (
     BacklogAdd,
@@ -17,16 +18,20 @@ from bot.chat.commands import (
     BacklogTake,
     Handover,
     Log,
+    LogBook,
 )
 from bot.chat.context import (
     Caller,
     Env,
     Refused,
+    Rotations,
     display_names,
     load_rotations,
     working_rotation,
 )
+from bot.cards.wording import stamp
 from bot.chat.replies import period, say
+from bot.cards.elements import Element
 from bot.chat.views import backlog_card, handover_card
 from bot.conversations import Reply
 from bot.storage import Conflict, NotFound
@@ -73,14 +78,34 @@ async def handover(env: Env, caller: Caller, command: Handover) -> list[Reply]:
         await env.teams.add_handover_note(rotation.name, start, me, _checked_text(command.note))
         return [say(f"Noted for whoever takes over {rotation.name} at the end of this shift "
                     f"({period(start, end, caller.zone)}).")]  # fmt: skip
+    on_duty = rotations.primary_at(rotation, now)
+    return [Reply(card=await _records_card(env, caller, rotations, rotation, start, end, on_duty))]
+
+
+async def logbook(env: Env, caller: Caller, command: LogBook) -> list[Reply]:
+    """The log book, handover notes and backlog closed of the regular shift under way at
+    the date asked (now by default), past or present."""
+    rotations = await load_rotations(env)
+    rotation = await working_rotation(env, caller, rotations)
+    at = command.at or env.clock()
+    if shift_index(rotation, at) < 0:
+        began = stamp(rotation.first_handoff_utc, ZoneInfo(caller.zone))
+        raise Refused(f"{rotation.name} had not started by then: its first shift began {began}.",
+                      "Ask for a date since then, e.g. logbook yesterday.")
+    start, end = current_shift(rotation, at)
+    on_duty = rotations.primary_at(rotation, at)
+    return [Reply(card=await _records_card(env, caller, rotations, rotation, start, end, on_duty))]
+
+
+async def _records_card(env: Env, caller: Caller, rotations: Rotations, rotation: Rotation, start: datetime,
+                        end: datetime, on_duty: str | None) -> Element:  # fmt: skip
+    """The shift's records as a handover card: its log book, notes and backlog closed."""
     log_entries = await env.teams.log_entries(rotation.name, start)
     notes = await env.teams.handover_notes(rotation.name, start)
     closed = [i for i in await env.teams.backlog(rotation.name, include_done=True) if _closed_in(i, start, end)]
-    on_duty = rotations.primary_at(rotation, now)
     names = await display_names(env, [on_duty, *(r.author for r in (*log_entries, *notes))])
-    card = handover_card(rotation=rotation.name, shift_start=start, shift_end=end, on_duty=on_duty, log=log_entries,
-                         notes=notes, closed=closed, viewer_zone=caller.zone, now=now, people=names)  # fmt: skip
-    return [Reply(card=card)]
+    return handover_card(rotation=rotation.name, shift_start=start, shift_end=end, on_duty=on_duty, log=log_entries,
+                         notes=notes, closed=closed, viewer_zone=caller.zone, now=env.clock(), people=names)  # fmt: skip
 
 
 def _closed_in(item: BacklogItem, start: datetime, end: datetime) -> bool:

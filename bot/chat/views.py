@@ -45,23 +45,28 @@ def handover_card(
     now: datetime,
     people: People | None = None,
 ) -> Element:
-    """What the next person on duty will be handed, as it stands now."""
+    """What the next person on duty will be handed, as it stands now; for a shift that has
+    ended (`logbook <date>`), its records as they were left."""
     zone = ZoneInfo(viewer_zone)
+    ended = shift_end <= now
+    empty = "nothing" if ended else "nothing yet"
     body: list[Element] = [
-        heading(f"{rotation}: handover so far"),
+        heading(f"{rotation}: log book" if ended else f"{rotation}: handover so far"),
         text(f"Shift {stamp(shift_start, zone)} → {stamp(shift_end, zone)}, "
              f"on duty: {person(on_duty, people)}", isSubtle=True, spacing="None"),  # fmt: skip
-        *_section("Handed over", [f"{r.text} ({person(r.author, people)})" for r in notes]),
-        *_section("Log book", [f"{when(r.at, zone, now)}: {r.text} ({person(r.author, people)})" for r in log]),
-        *_section("Backlog closed", [f"{i.number}. {i.title}" for i in closed]),
-        text(f"{zone_note(zone)}. Add a note with “handover <note>”.", size="Small", isSubtle=True),
+        *_section("Handed over", [f"{r.text} ({person(r.author, people)})" for r in notes], empty),
+        *_section("Log book", [f"{when(r.at, zone, now)}: {r.text} ({person(r.author, people)})" for r in log],
+                  empty),
+        *_section("Backlog closed", [f"{i.number}. {i.title}" for i in closed], empty),
+        text(zone_note(zone) + ("." if ended else ". Add a note with “handover <note>”."), size="Small",
+             isSubtle=True),
     ]
     return adaptive_card(body)
 
 
-def _section(title: str, lines: Sequence[str]) -> list[Element]:
+def _section(title: str, lines: Sequence[str], empty: str) -> list[Element]:
     shown = [text(f"• {line}", spacing="None") for line in lines]
-    return [text(f"**{title}**", spacing="Medium"), *(shown or [text("nothing yet", isSubtle=True, spacing="None")])]
+    return [text(f"**{title}**", spacing="Medium"), *(shown or [text(empty, isSubtle=True, spacing="None")])]
 
 
 def rotation_ready_card(*, rotation: str, members: Sequence[str], on_duty: str | None, until: datetime | None,

@@ -39,6 +39,27 @@ async def test_the_next_shift_starts_a_new_log_book(team: World):
     assert [e.text for e in await team.teams.log_entries("data-platform", utc(2026, 3, 9, 11))] == ["second week"]
 
 
+async def test_the_log_book_of_a_past_shift_can_be_read_in_chat(team: World):
+    await team.says(ALICE, "log restarted the nightly ETL")
+    await team.says(ALICE, "handover the Kafka upgrade is half done")
+    team.clock.advance(timedelta(days=8))  # Tuesday 10 March: Bob's week
+    await team.says(BOB, "log all quiet", where=DATA)
+
+    past = only(await team.says(BOB, "logbook 2026-03-03", where=DATA))
+    now = only(await team.says(BOB, "logbook", where=DATA))
+
+    assert "restarted the nightly ETL" in texts([past]) and "the Kafka upgrade is half done" in texts([past])
+    assert "data-platform: log book" in texts([past]) and "all quiet" not in texts([past])
+    assert "all quiet" in texts([now]) and "restarted the nightly ETL" not in texts([now])
+    assert "handover so far" in texts([now])
+
+
+async def test_the_log_book_before_the_rotation_began_is_refused_with_its_start(team: World):
+    reply = only(await team.says(BOB, "logbook 2026-02-20", where=DATA))
+
+    assert is_refusal(reply) and "had not started by then" in texts([reply]) and "Mon 2 Mar" in texts([reply])
+
+
 async def test_log_in_a_personal_chat_of_someone_in_two_rotations_uses_the_one_they_are_on_duty_in(team: World):
     await team.store.create_rotation(data_platform(name="ml-serving", members=(BOB.email, ALICE.email)), "cli:ops")
 
