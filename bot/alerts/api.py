@@ -122,7 +122,8 @@ class StepModel(_Request):
     kind: StepKind
     wait_minutes: int = Field(ge=0, le=24 * 60, description="Minutes to wait for an acknowledgement")
     person: Email | None = Field(None, description="For a person step: whom to page")
-    mention: Mention | None = Field(None, description="For a channel step: @mention the tag (on duty) or the team")
+    mention: Mention | None = Field(None, description="For a channel step: @mention the rotation's tag (who is on "
+                                    "duty; without a tag, those people) or everyone in the rotation")
 
 
 class EscalationModel(_Request):

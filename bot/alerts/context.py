@@ -19,13 +19,14 @@ from bot.alerts.service import AlertService
 from bot.api.table import register
 from bot.appkeys import ACTION_ROUTER, ALERTS, CLOCK, OUTBOX, STORE, TIMERS
 from bot.storage.alerts import AlertStore
+from bot.storage.outbox import TagStateStore
 from bot.storage.teams import TeamsStore
 
 
 async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     store, clock = app[STORE], app[CLOCK]
     engine = store.engine
-    deliveries = Deliveries(TeamsStore(engine, clock=clock), app[OUTBOX])
+    deliveries = Deliveries(TeamsStore(engine, clock=clock), app[OUTBOX], TagStateStore(engine))
     service = AlertService(AlertStore(engine, clock), store, deliveries, clock=clock)
     app[ALERTS] = service
     app[ACTION_ROUTER].register(PREFIX, AlertActions(service))

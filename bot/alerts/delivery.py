@@ -2,9 +2,14 @@
 
 A page reaches people through their 1:1 chat with Rota (a copy of the card in each) and
 the rotation's bound channels (a copy there, or, for a channel step, a copy in the thread
-of the first one with an @mention of whoever must look). Each copy is a stored message
-row, queued in the outbox in the same transaction that records the page, so a page is
-stored and queued together or not at all.
+of the first one with an @mention of whoever must look). A channel step set to `tag`
+mentions the rotation's Teams tag in that channel's team once the tag sync has made it
+(Teams notifies whoever is on duty), and otherwise the people on duty themselves; one set
+to `team` mentions everyone in the rotation. Teams notifies only those it can mention (a
+person once Rota knows their Teams id); the message and the timeline say who that was,
+and who could not be reached. Each copy is a stored message row, queued in the outbox in
+the same transaction that records the page, so a page is stored and queued together or
+not at all.
 
 A copy is updated in place (`replaces`) once the outbox knows the activity id of its
 first send; until then it waits, and the timer tries again a little later. Idempotency
@@ -21,14 +26,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.alerts.batching import Recent
-from bot.alerts.model import Alert, EventKind
+from bot.alerts.model import MAX_TITLE, Alert, EventKind
 from bot.alerts.policy import EscalationStep, Mention, StepKind
 from bot.alerts.settings import AlertSettings
 from bot.cards.alert import alert_card
-from bot.conversations import ConversationRecord, OutgoingMessage
+from bot.conversations import ConversationRecord, MentionKind, OutgoingMessage
 from bot.conversations import Mention as ChatMention
 from bot.storage import Person
 from bot.storage.alerts import AlertMessage, AlertWork, MessageKind, NewMessage, StoredAlert
+from bot.storage.outbox import TagRecord
 from shared.oncall import on_call
 from shared.rotation import Rotation
 
@@ -37,6 +43,8 @@ RETRY_AFTER = timedelta(seconds=2)
 #: After this long without the original's activity id, a thread reply is posted on its
 #: own and an update is dropped (the outbox gave up on the original, or it is unsendable).
 GIVE_UP_AFTER = timedelta(minutes=30)
+#: A channel step's timeline entry names at most this many of the people it @mentioned.
+NAMED_ON_TIMELINE = 3
 
 
 class Directory(Protocol):
@@ -49,6 +57,12 @@ class Directory(Protocol):
     async def people(self, emails: Iterable[str]) -> dict[str, Person]: ...
 
     async def zones(self, emails: Iterable[str]) -> dict[str, str]: ...
+
+
+class Tags(Protocol):
+    """The rotations' Teams tags as the tag sync last left them (`bot.storage.outbox.TagStateStore`)."""
+
+    async def records(self, rotation: str | None = None) -> list[TagRecord]: ...
 
 
 class MemoDirectory:
@@ -148,17 +162,47 @@ class Duty:
         return ChatMention(teams_id=found.teams_id, name=self.name(email), email=email)
 
 
+@dataclass(frozen=True)
+class ChannelCall:
+    """Whom a channel step calls on in one channel: who is @mentioned (Teams notifies
+    them), the people it means but cannot mention (Rota does not know their Teams id yet),
+    and why nobody is meant at all, should that be the case."""
+
+    mentions: tuple[ChatMention, ...]
+    unreachable: tuple[str, ...] = ()
+    nobody: str = "nobody is on duty"
+
+    def text(self, waited: str) -> str:
+        """The message in the alert's thread: the mentions first, then what Teams could not do."""
+        late = f"this alert is still not acknowledged{waited}."
+        missing = _not_notified(self.unreachable)
+        if self.mentions:
+            return " ".join(filter(None, [f"{' '.join(f'@{m.name}' for m in self.mentions)}: {late}", missing]))
+        why = f"{missing} Please let them know." if missing else f"{self.nobody}."
+        return f"{late[:1].upper()}{late[1:-1]}, and nobody was @mentioned: {why}"
+
+    @property
+    def label(self) -> str:
+        """Who was @mentioned, for the alert's timeline."""
+        if not self.mentions:
+            return "nobody could be @mentioned"
+        if len(self.mentions) > NAMED_ON_TIMELINE:
+            return f"{len(self.mentions)} people @mentioned"
+        return ", ".join(f"@{m.name}" for m in self.mentions)
+
+
 class Deliveries:
     """Plans pages and keeps copies current, inside the caller's transaction."""
 
-    def __init__(self, directory: Directory, outbox: OutboxPort) -> None:
+    def __init__(self, directory: Directory, outbox: OutboxPort, tags: Tags) -> None:
         self._directory = directory
         self._outbox = outbox
+        self._tags = tags
 
     def batch(self, ttl: float | None = None) -> Deliveries:
         """The same, looking each person up once (for `ttl` seconds; None: for as long as
         the returned value is used, e.g. one batch of pages or updates)."""
-        return Deliveries(MemoDirectory(self._directory, ttl), self._outbox)
+        return Deliveries(MemoDirectory(self._directory, ttl), self._outbox, self._tags)
 
     async def duty(self, rotation: Rotation, others: Mapping[str, Rotation], at: datetime) -> Duty:
         """Who is on duty at `at`, with the names and Teams ids of everyone a page may name."""
@@ -196,19 +240,30 @@ class Deliveries:
 
     async def _channel_step(self, alert: Alert, step: EscalationStep, duty: Duty, copies: Sequence[AlertMessage],
                             now: datetime) -> Reach:
+        """A reply in the thread of the alert's card in every bound channel, @mentioning
+        the rotation's tag in that channel's team if the step says `tag` and the tag is
+        there, else the people the step means (see `_people_call`)."""
         channels = await self._directory.channel_conversations_for(alert.rotation)
         if not channels:
             return Reach("the channel (no channel is bound to the rotation)")
-        wanted = duty.rotation.members if step.mention is Mention.TEAM else [duty.primary, duty.secondary]
-        mentions = [found for email in dict.fromkeys(e for e in wanted if e) if (found := duty.mention(email))]
-        words = " ".join(f"@{m.name}" for m in mentions) or "Everyone"
-        body = _body(duty.rotation.timezone, text=f"{words}: this alert is still not acknowledged{_waited(alert, now)}.",
-                     mentions=mentions)
-        targets = []
+        tags = await self._tags_by_team(alert.rotation) if step.mention is Mention.TAG else {}
+        people = _people_call(step, duty)
+        calls, targets = [], []
         for conversation in channels:
+            tag = tags.get(conversation.team_aad_group_id or "")
+            call = people if tag is None else _tag_call(tag)
+            body = _body(duty.rotation.timezone, text=call.text(_waited(alert, now)), mentions=call.mentions)
             parent = _first_copy(copies, conversation.key)
             targets.append(Target(conversation.key, body, None if parent is None else parent.idempotency_key))
-        return Reach(step.describe(), tuple(targets))
+            calls.append(call)
+        labels = "; ".join(dict.fromkeys(call.label for call in calls))
+        return Reach(f"the channel ({_fit(labels, MAX_TITLE - len('the channel ()'))})", tuple(targets))
+
+    async def _tags_by_team(self, rotation: str) -> dict[str, TagRecord]:
+        """The rotation's tag in each team (by the team's group id) that the tag sync made
+        and last left holding someone: mentioning it notifies the people on duty."""
+        return {record.team_id: record for record in await self._tags.records(rotation)
+                if record.tag_id and record.members}
 
     # sending -----------------------------------------------------------------------------
     async def post(self, work: AlertWork, stored: StoredAlert, messages: Sequence[NewMessage],
@@ -294,9 +349,14 @@ class Deliveries:
                                 retry_at=None)
 
     async def refresh_digest(self, work: AlertWork, copy: AlertMessage, card: dict) -> None:
+        """Replace a digest copy with `card`, once its first send has an activity id (a
+        copy the outbox never sent is given up after `GIVE_UP_AFTER`)."""
         activity = await self._activity(copy)
         if activity is None:
-            await work.postpone(copy.id, work.now + RETRY_AFTER)
+            if work.now - copy.created >= GIVE_UP_AFTER:
+                await work.mark_shown([copy.id], copy.wanted_version)
+            else:
+                await work.postpone(copy.id, work.now + RETRY_AFTER)
             return
         await work.enqueue(self._outbox, _outgoing(update_key(copy.idempotency_key, copy.wanted_version),
                                                    copy.conversation_key, copy.body, card, replaces=activity))
@@ -321,7 +381,8 @@ def _body(zone: str, *, note: str | None = None, text: str | None = None,
     if text:
         body["text"] = text
     if mentions:
-        body["mentions"] = [{"teams_id": m.teams_id, "name": m.name, "email": m.email} for m in mentions]
+        body["mentions"] = [{"teams_id": m.teams_id, "name": m.name, "email": m.email,
+                             "kind": MentionKind(m.kind).value} for m in mentions]
     return body
 
 
@@ -347,6 +408,40 @@ def _named(alert: Alert) -> list[str]:
 def _first_copy(copies: Sequence[AlertMessage], conversation_key: str) -> AlertMessage | None:
     return next((copy for copy in copies if copy.conversation_key == conversation_key and copy.thread_of_key is None),
                 None)
+
+
+def _people_call(step: EscalationStep, duty: Duty) -> ChannelCall:
+    """The people a channel step means, each @mentioned if Rota knows their Teams id: those
+    on duty (primary and secondary) for `tag`, and everyone in the rotation too for `team`."""
+    if step.mention is Mention.TEAM:
+        wanted = [duty.primary, duty.secondary, *duty.rotation.members]
+        nobody = f"{duty.rotation.name} has nobody to call on"
+    else:
+        wanted = [duty.primary, duty.secondary]
+        nobody = f"nobody is on duty in {duty.rotation.name} right now"
+    emails = list(dict.fromkeys(email for email in wanted if email))
+    mentions = {email: duty.mention(email) for email in emails}
+    return ChannelCall(mentions=tuple(m for m in mentions.values() if m is not None),
+                       unreachable=tuple(duty.name(email) for email, m in mentions.items() if m is None),
+                       nobody=nobody)
+
+
+def _tag_call(tag: TagRecord) -> ChannelCall:
+    assert tag.tag_id is not None
+    return ChannelCall(mentions=(ChatMention(teams_id=tag.tag_id, name=tag.tag_name, kind=MentionKind.TAG),))
+
+
+def _not_notified(names: Sequence[str]) -> str:
+    """Why Teams did not notify these people, or "" when there are none."""
+    if not names:
+        return ""
+    who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    have = "hasn't" if len(names) == 1 else "haven't"
+    return f"{who} {have} talked to Rota yet, so Teams can't notify them from here."
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _waited(alert: Alert, now: datetime) -> str:

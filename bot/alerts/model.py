@@ -340,6 +340,12 @@ class Alert:
         """Held at some point and not yet reported in a business-hours digest."""
         return self.held_until is not None
 
+    @property
+    def digested_at(self) -> datetime | None:
+        """When the business-hours digest that lists it was delivered (None: none does).
+        Only a new alert is held (`hold`), so at most one digest ever lists it."""
+        return next((event.at for event in self.timeline if event.kind is EventKind.DIGESTED), None)
+
     # creating ----------------------------------------------------------------------------
     @classmethod
     def open(cls, incoming: IncomingAlert, *, rotation: str, integration: IntegrationKind,

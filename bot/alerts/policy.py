@@ -1,7 +1,7 @@
 """Escalation policy: who is paged, in what order, after how long; and what is due when.
 
 A policy is an ordered list of steps (the primary, the secondary, the rotation's channel
-with an @mention of its tag or of the whole team, a named person), each with the minutes
+with an @mention of its tag or of everyone in it, a named person), each with the minutes
 to wait for an acknowledgement before the next step, and a repeat count: after the last
 step the whole list runs again that many times. Flattened, steps and repeats form a
 sequence of *positions* 0, 1, 2, ...; an alert's `escalation_step` is the next position
@@ -35,7 +35,9 @@ class StepKind(StrEnum):
 
 
 class Mention(StrEnum):
-    """Whom a channel step @mentions: the rotation's tag (the person on duty) or the team."""
+    """Whom a channel step @mentions: the rotation's Teams tag, which holds the people on
+    duty (or those people themselves, where there is no tag), or everyone in the rotation,
+    each by name."""
 
     TAG = "tag"
     TEAM = "team"

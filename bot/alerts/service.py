@@ -12,7 +12,10 @@ Webhooks that arrive together share one transaction (`batching.GroupCommit`), in
 new alert's first page is queued in the outbox too: once the webhook is answered, its
 card is on its way. The cards of repeated or resolved alerts are brought up to date by
 a background queue (`settle` waits for it); should the service die first, the timer
-finds those copies behind and updates them.
+finds those copies behind and updates them. A digest is a copy of each alert it lists:
+the transaction that changes one of them leaves the digest's copies behind too, however
+the change came (a button, chat, the API, the source, an escalation), and the same
+queue or timer brings each copy up to date with one update for all that changed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -43,6 +46,7 @@ from bot.storage.alerts import (
     NewMessage,
     StoredAlert,
     by_alert,
+    digest_key_for,
 )
 from shared.rotation import Rotation, SecondaryKind, ValidationError, normalize_email
 
@@ -213,12 +217,14 @@ class AlertService:
 
     # paging --------------------------------------------------------------------------------
     async def process(self, alert_ids: Iterable[int]) -> None:
-        """Page what is due for these alerts now, and bring their cards up to date."""
+        """Page what is due for these alerts now, and bring their cards up to date, and
+        the digests that list them."""
         ids = list(dict.fromkeys(alert_ids))
         now = self._clock()
         await self.advance(ids, now)
         await self._refresh_alerts(ids)
         stored = await self._alerts.get_many(ids)
+        await self._refresh_digests(_digests_listing(stored.values()))
         await self.on_due(min((s.due_at for s in stored.values() if s.due_at is not None), default=None))
         await self.on_change()
 
@@ -337,9 +343,7 @@ class AlertService:
         return await self.advance(stored.keys(), now) or progressed
 
     async def _refresh_messages(self, messages: list[AlertMessage]) -> None:
-        for message in messages:
-            if message.kind is MessageKind.DIGEST:
-                await self._refresh_digest(message)
+        await self._refresh_digests(m.digest_key for m in messages if m.kind is MessageKind.DIGEST and m.digest_key)
         await self._refresh_alerts(list(dict.fromkeys(m.alert_id for m in messages if m.alert_id is not None)))
 
     # digest --------------------------------------------------------------------------------------
@@ -357,7 +361,7 @@ class AlertService:
             by_id = {stored.id: stored for stored in due}
             for alert in made.alerts:
                 await work.save(by_id[alert.id], alert, next_due_at(alert, settings.policy, now))
-            key = f"digest:{rotation_name}:{now:%Y%m%dT%H%M%SZ}"
+            key = digest_key_for(rotation_name, now)
             people = _names(await self._deliveries.people(_people_named(made.alerts)))
             messages, cards = [], {}
             for conversation, zone in places:
@@ -372,20 +376,29 @@ class AlertService:
 
     async def digest_card_for(self, copy: AlertMessage, zone: str | None = None) -> dict:
         """The digest as it reads now, its alerts in their current states."""
-        alerts = []
-        for alert_id in copy.body["alerts"]:
-            try:
-                alerts.append((await self._alerts.get(alert_id)).alert)
-            except NotFound:
-                continue
-        people = _names(await self._deliveries.people(_people_named(alerts)))
-        return digest_card(rotation=copy.rotation, at=datetime.fromisoformat(copy.body["at"]), alerts=alerts,
-                           viewer_zone=zone or copy.body["zone"], digest_key=copy.digest_key or "", people=people)
+        alerts = await self._alerts.get_many(copy.body["alerts"])
+        people = _names(await self._deliveries.people(_people_named(s.alert for s in alerts.values())))
+        return _digest_card(copy, alerts, people, zone)
 
-    async def _refresh_digest(self, copy: AlertMessage) -> None:
-        card = await self.digest_card_for(copy)
+    async def _refresh_digests(self, digest_keys: Iterable[str]) -> None:
+        """Bring the copies of these digests that are behind up to date (read first: usually
+        none is). Each card is built from its alerts locked in the transaction that queues
+        it, so a change made meanwhile waits, then leaves the copy behind again, and no
+        older card can follow a newer one. However many of a digest's alerts changed since
+        its copy was last brought up to date, the copy takes one update."""
+        keys = list(dict.fromkeys(digest_keys))
+        if not keys:
+            return
+        copies = await self._alerts.digest_copies_of(keys)
+        if not any(copy.behind for copy in copies):
+            return
+        deliveries = self._deliveries.batch()
         async with self._alerts.transaction() as work:
-            await self._deliveries.refresh_digest(work, copy, card)
+            alerts = await work.lock_many({alert_id for copy in copies for alert_id in copy.body["alerts"]})
+            people = _names(await deliveries.people(_people_named(s.alert for s in alerts.values())))
+            for copy in await work.digest_copies_of(keys):
+                if copy.behind:
+                    await deliveries.refresh_digest(work, copy, _digest_card(copy, alerts, people))
 
     # people's actions ------------------------------------------------------------------------------
     async def apply(self, alert_id: int, verb: Verb, person: str, *, until: str | None = None,
@@ -433,8 +446,7 @@ class AlertService:
             saved = await work.save(locked, changed, next_due_at(changed, settings.policy, now))
             await self._deliveries.post(work, saved, reach.messages(saved.id, saved.version), settings, copies)
             await self._mark_pressed(work, saved, copies, pressed)
-            if digest_key:
-                await work.refresh_digest(digest_key)
+            await self._mark_digest_pressed(work, digest_key, pressed)
             await work.audit(actor, alert.rotation, f"alert.{verb.value}",
                              {"alert": alert_id, "title": alert.title, "by": person, "state": changed.state.value})
         return saved
@@ -448,6 +460,17 @@ class AlertService:
             here = [copy for copy in here if await self._deliveries.activity_of(copy) == pressed.activity_id]
         if len(here) == 1:
             await work.mark_shown([here[0].id], saved.version)
+
+    @staticmethod
+    async def _mark_digest_pressed(work: AlertWork, digest_key: str | None, pressed: Pressed | None) -> None:
+        """The digest copy a press came from is refreshed by the invoke's answer, built
+        after this commits (`digest_card_for`); the digest's other copies stay behind."""
+        if digest_key is None or pressed is None:
+            return
+        here = [copy for copy in await work.digest_copies_of([digest_key])
+                if copy.conversation_key == pressed.conversation_key]
+        if len(here) == 1 and here[0].behind:
+            await work.mark_shown([here[0].id], here[0].wanted_version)
 
     async def copy_pressed(self, alert_id: int, pressed: Pressed) -> AlertMessage | None:
         """The stored copy a press came from, when it can be told (for its viewer's zone)."""
@@ -589,6 +612,19 @@ def _check_allowed(person: str, rotation: Rotation, duty: Duty, settings: AlertS
         return
     ask = f"; ask {duty.name(duty.primary)}, who is on duty" if duty.primary else ""
     raise NotAllowed(f"Only members of {rotation.name} can act on its alerts{ask}.")
+
+
+def _digests_listing(stored: Iterable[StoredAlert]) -> list[str]:
+    """The keys of the digests that list these alerts."""
+    return [digest_key_for(s.alert.rotation, at) for s in stored if (at := s.alert.digested_at) is not None]
+
+
+def _digest_card(copy: AlertMessage, alerts: Mapping[int, StoredAlert], people: Mapping[str, str],
+                 zone: str | None = None) -> dict:
+    """A digest copy's card from its alerts as given (one deleted since is left out)."""
+    listed = [alerts[alert_id].alert for alert_id in copy.body["alerts"] if alert_id in alerts]
+    return digest_card(rotation=copy.rotation, at=datetime.fromisoformat(copy.body["at"]), alerts=listed,
+                       viewer_zone=zone or copy.body["zone"], digest_key=copy.digest_key or "", people=people)
 
 
 def _people_named(alerts: Iterable[Alert]) -> list[str]:

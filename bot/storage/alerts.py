@@ -7,9 +7,10 @@ what to do, this module only stores it. Domain values in, domain values out: row
 leave this module.
 
 Card copies: every card Rota posts about an alert is a message row. A change to the
-alert raises the row's `wanted_version`; whoever syncs deliveries sends what is behind
-and records what it sent (`settle`), so a crash between the two only repeats a send the
-outbox recognises by its idempotency key.
+alert raises the row's `wanted_version`, and that of every copy of the digest that lists
+the alert (`digest_key`), in the transaction that stores the change; whoever syncs
+deliveries sends what is behind and records what it sent (`settle`), so a crash between
+the two only repeats a send the outbox recognises by its idempotency key.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -130,6 +131,12 @@ class DueAlert:
     id: int
     rotation: str
     due_at: datetime
+
+
+def digest_key_for(rotation: str, at: datetime) -> str:
+    """The key every copy of the rotation's digest delivered at `at` carries; an alert it
+    lists knows `at` (`Alert.digested_at`), hence its digest."""
+    return f"digest:{rotation}:{at.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
 
 
 def new_integration_secret() -> str:
@@ -307,9 +314,13 @@ class AlertStore:
 
     async def digest_copies(self, digest_key: str) -> list[AlertMessage]:
         """Every copy of one digest, in the order they were posted."""
-        query = _message_query().where(AlertMessageRow.digest_key == digest_key).order_by(AlertMessageRow.id)
+        return await self.digest_copies_of([digest_key])
+
+    async def digest_copies_of(self, digest_keys: Iterable[str]) -> list[AlertMessage]:
+        """Every copy of these digests, in the order they were posted."""
         async with self._readers() as session:
-            return [_message(*row) for row in await session.execute(query)]
+            return [_message(*row) for row in await session.execute(_digest_copies_query(digest_keys))]
+
 
 class AlertWork:
     """The steps of one transaction. Alerts read here are locked until it ends (on
@@ -381,7 +392,8 @@ class AlertWork:
     async def save(self, stored: StoredAlert, alert: Alert, due_at: datetime | None, *,
                    has_copies: bool = True) -> StoredAlert:
         """Store the alert's new value; every copy of its card is then behind (a caller
-        that knows there is none yet says `has_copies=False`, saving a statement)."""
+        that knows there is none yet says `has_copies=False`, saving a statement), and so
+        is every copy of the digest that lists it, if one does."""
         await self.flush()
         version = stored.version + 1
         await self._session.execute(
@@ -391,6 +403,9 @@ class AlertWork:
             await self._session.execute(
                 update(AlertMessageRow).where(AlertMessageRow.alert_id == stored.id)
                 .values(wanted_version=version, retry_at=self.now).execution_options(synchronize_session=False))
+        listed_at = stored.alert.digested_at
+        if listed_at is not None:
+            await self._digest_behind(digest_key_for(stored.alert.rotation, listed_at))
         return StoredAlert(alert, version, stored.timezone, due_at)
 
     async def add_messages(self, rotation: str, messages: Iterable[NewMessage], version: int, *,
@@ -438,18 +453,22 @@ class AlertWork:
         query = _message_query().where(AlertMessageRow.alert_id.in_(list(alert_ids))).order_by(AlertMessageRow.id)
         return by_alert(_message(*row) for row in await self._session.execute(query))
 
-    async def refresh_digest(self, digest_key: str) -> None:
-        """The digest's alerts changed: every copy of it is behind."""
+    async def digest_copies_of(self, digest_keys: Iterable[str]) -> list[AlertMessage]:
+        """Every copy of these digests, in the order they were posted."""
         await self.flush()
+        return [_message(*row) for row in await self._session.execute(_digest_copies_query(digest_keys))]
+
+    async def _digest_behind(self, key: str) -> None:
+        """One of the digest's alerts changed: every copy of it is behind."""
         await self._session.execute(
-            update(AlertMessageRow).where(AlertMessageRow.digest_key == digest_key)
+            update(AlertMessageRow).where(AlertMessageRow.digest_key == key)
             .values(wanted_version=AlertMessageRow.wanted_version + 1, retry_at=self.now)
             .execution_options(synchronize_session=False))
 
     async def mark_shown(self, message_ids: Iterable[int], version: int, *, activity_id: str | None = None) -> None:
-        await self.flush()
         """These copies show `version` now (queued, or refreshed by an invoke's answer);
         they stay due if the alert moved past it meanwhile."""
+        await self.flush()
         ids = list(message_ids)
         if ids:
             extra = {} if activity_id is None else {"activity_id": activity_id}
@@ -536,6 +555,11 @@ def _alert_columns(alert: Alert, due_at: datetime | None, now: datetime) -> dict
 
 def _message_query():
     return select(AlertMessageRow, RotationRow.name).join(RotationRow, RotationRow.id == AlertMessageRow.rotation_id)
+
+
+def _digest_copies_query(digest_keys: Iterable[str]):
+    return (_message_query().where(AlertMessageRow.digest_key.in_(list(dict.fromkeys(digest_keys))))
+            .order_by(AlertMessageRow.id))
 
 
 def _message(row: AlertMessageRow, rotation: str) -> AlertMessage:

@@ -6,7 +6,9 @@ message and card refresh has one shape.
 
 Mentions going out: a `Mention` named "Bob Smith" is written `<at>Bob Smith</at>` in the
 text. The domain writes `@Bob Smith` where the mention belongs (the first one is replaced);
-a mention the text does not name is put in front of it.
+a mention the text does not name is put in front of it. A tag's mention entity names the
+tag's id and display name and says `type: tag` (Teams then notifies the tag's members);
+a person's says nothing beside the id and name.
 """
 
 from __future__ import annotations
@@ -292,6 +294,23 @@ def _is_bot(account_id: str | None, activity: Activity) -> bool:
 # --- writing what the bot sends ---------------------------------------------------------
 
 
+class _MentionedGroup(ChannelAccount):
+    """What a mention entity names when it is not a person: `type` says what it is."""
+
+    _attribute_map = {**ChannelAccount._attribute_map, "type": {"key": "type", "type": "str"}}
+
+    def __init__(self, *, type: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.type = type
+
+
+def _mentioned(mention: Mention) -> ChannelAccount:
+    kind = MentionKind(mention.kind)
+    if kind is MentionKind.PERSON:
+        return ChannelAccount(id=mention.teams_id, name=mention.name)
+    return _MentionedGroup(id=mention.teams_id, name=mention.name, type=kind.value)
+
+
 def message_activity(
     *, text: str | None, card: Mapping[str, Any] | None, mentions: Sequence[Mention] = ()
 ) -> Activity:
@@ -302,8 +321,7 @@ def message_activity(
         activity.attachments = [Attachment(content_type=ADAPTIVE_CARD, content=dict(card))]
     if mentions:
         activity.entities = [
-            MentionEntity(mentioned=ChannelAccount(id=m.teams_id, name=m.name), text=_tag(m), type="mention")
-            for m in mentions
+            MentionEntity(mentioned=_mentioned(m), text=_tag(m), type="mention") for m in mentions
         ]
     return activity
 

@@ -165,6 +165,15 @@ def test_a_digested_held_alert_counts_the_digest_as_its_first_page():
     assert alert.timeline[-1].kind is EventKind.DIGESTED
 
 
+def test_an_alert_remembers_when_the_digest_that_lists_it_was_delivered():
+    held = new_alert().hold(T0, T0 + timedelta(hours=9))
+    listed = held.digested(T0 + timedelta(hours=9)).acknowledge(T0 + timedelta(hours=10), BOB)
+
+    assert (new_alert().digested_at, held.digested_at) == (None, None)
+    assert listed.digested_at == T0 + timedelta(hours=9)
+    assert Alert.from_dict(json.loads(json.dumps(listed.to_dict()))).digested_at == T0 + timedelta(hours=9)
+
+
 def test_a_released_alert_stops_waiting_and_escalates_from_the_first_step():
     released = new_alert().hold(T0, T0 + timedelta(hours=9)).release(T0 + MIN)
     assert (released.state, released.held_until, released.escalation_step) == (AlertState.TRIGGERED, None, 0)

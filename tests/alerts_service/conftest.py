@@ -27,6 +27,7 @@ from bot.conversations import ConversationKind, ConversationRecord, Delivered, D
 from bot.outbox import Backoff, Outbox, OutboxStore, OutboxWorker
 from bot.storage import Person, Store
 from bot.storage.alerts import AlertStore, Integration
+from bot.storage.outbox import TagStateStore
 from bot.storage.teams import TeamsStore
 from shared.rotation import Rotation, Secondary, SecondaryKind, ShiftLength
 from tests.storage.conftest import FakeClock
@@ -164,7 +165,7 @@ async def start_rig(url: str, clock: FakeClock, sender: RecordingSender, *, seed
     outbox = Outbox(OutboxStore(engine), clock)
     worker = OutboxWorker(OutboxStore(engine), sender, teams, wakeup=outbox.wakeup, clock=clock,
                           backoff=Backoff(base=timedelta(seconds=1), cap=timedelta(minutes=1)))
-    service = AlertService(alerts, store, Deliveries(teams, outbox), clock=clock)
+    service = AlertService(alerts, store, Deliveries(teams, outbox, TagStateStore(engine)), clock=clock)
     return Rig(clock, store, engine, teams, outbox, worker, alerts, service, sender, integration)
 
 

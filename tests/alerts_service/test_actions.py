@@ -154,3 +154,4 @@ async def test_acknowledging_from_the_digest_refreshes_the_digest_everywhere(rig
     assert "Nothing is waiting" in shown(result.card)
     assert "✔ Acknowledged by Alice Martin at Wed 4 Mar 09:00" in shown(result.card)
     assert "Nothing is waiting" in shown(rig.sender.card_now(theirs.activity_id))
+    assert rig.sender.updates(ALICE_CHAT) == []  # the pressed copy was refreshed by the answer itself

@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botbuilder.schema import Activity
+from botframework.connector import models as connector_models
+from msrest import Serializer
 
-from bot.conversations import CardActionResult, ChatUser, ConversationKind, Mention
+from bot.conversations import CardActionResult, ChatUser, ConversationKind, Mention, MentionKind
 from bot.teams.activities import (
     card_action,
     chat_turn,
@@ -174,6 +176,24 @@ def test_an_outgoing_message_carries_the_card_and_a_real_mention_entity():
     assert wire["entities"] == [{"type": "mention", "text": "<at>Bob Smith</at>",
                                  "mentioned": {"id": "29:bob", "name": "Bob Smith"}}]  # fmt: skip
     assert wire["text"] == "<at>Bob Smith</at> please look"
+
+
+def test_a_tag_is_mentioned_by_its_graph_id_and_name_with_type_tag():
+    [finance, _] = load_reference("payloads/graph-teamworktag-list.response.json")["value"]
+    tag = Mention(finance["id"], finance["displayName"], kind=MentionKind.TAG)
+    bob = Mention("29:bob", "Bob Smith")
+    activity = message_activity(text="@Finance and @Bob Smith: please look", card=None, mentions=[tag, bob])
+    sent = Serializer({k: v for k, v in connector_models.__dict__.items() if isinstance(v, type)})
+
+    for wire in (activity.serialize(), sent.body(activity, "Activity")):
+        assert wire["text"] == "<at>Finance</at> and <at>Bob Smith</at>: please look"
+        assert wire["entities"] == [
+            {"type": "mention", "text": "<at>Finance</at>",
+             "mentioned": {"id": finance["id"], "name": "Finance", "type": "tag"}},
+            {"type": "mention", "text": "<at>Bob Smith</at>", "mentioned": {"id": "29:bob", "name": "Bob Smith"}},
+        ]  # fmt: skip
+    received = Activity().deserialize({**activity.serialize(), "recipient": {"id": "28:rota"}})
+    assert mentioned(received) == [tag, bob]
 
 
 def test_invoke_answers_follow_universal_actions():
