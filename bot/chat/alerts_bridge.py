@@ -6,25 +6,41 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.alerts.model import AlertStateError
+from bot.alerts.model import AlertStateError, IntegrationKind
 from bot.alerts.service import NotAllowed, Verb
 from bot.chat.context import ACTOR_PREFIX
 from bot.conversations import ConversationRecord, Reply
 from bot.storage import NotFound
-from bot.storage.alerts import StoredAlert
+from bot.storage.alerts import Integration, StoredAlert
+
+
+class IntegrationMaker(Protocol):
+    """`bot.storage.alerts.AlertStore`, as far as chat uses it."""
+
+    async def create_integration(self, rotation: str, kind: IntegrationKind, name: str,
+                                 actor: str) -> tuple[Integration, str]: ...
 
 
 class AlertApplier(Protocol):
     """`bot.alerts.service.AlertService`, as far as chat uses it."""
 
+    @property
+    def alerts(self) -> IntegrationMaker: ...
+
     async def apply(self, alert_id: int, verb: Verb, person: str, *, actor: str | None = None) -> StoredAlert: ...
 
 
 class AlertsInChat:
-    """Satisfies `bot.chat.ports.AlertActions`."""
+    """Satisfies `bot.chat.ports.AlertActions`. `base_url` is where monitoring reaches the
+    service (`ROTA_PUBLIC_URL`), for the URLs of new webhooks."""
 
-    def __init__(self, alerts: AlertApplier) -> None:
+    def __init__(self, alerts: AlertApplier, base_url: str) -> None:
         self._alerts = alerts
+        self._base_url = base_url
+
+    async def add_integration(self, rotation: str, kind: str, name: str, actor: str) -> tuple[str, str]:
+        created, secret = await self._alerts.alerts.create_integration(rotation, IntegrationKind(kind), name, actor)
+        return created.url(self._base_url), secret
 
     async def acknowledge(self, alert: str, person: str, conversation: ConversationRecord) -> Reply:
         if not alert.isdigit():

@@ -171,6 +171,16 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class IntegrationAdd:
+    """A webhook of `kind` (alertmanager, grafana, generic) for `rotation` (None: the
+    writer's), named `name` (None: after its kind)."""
+
+    kind: str
+    rotation: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class LogBook:
     """The records of the shift under way at `at` (None: now)."""
 
@@ -550,6 +560,18 @@ def _handover(context: _Context, rest: str) -> Handover:
     return Handover(rest or None)
 
 
+INTEGRATION_KINDS = ("alertmanager", "grafana", "generic")
+
+
+def _integration_add(context: _Context, rest: str) -> IntegrationAdd:
+    words = rest.split()
+    if not words or words[0].lower() not in INTEGRATION_KINDS or len(words) > 3:
+        raise _Refusal(f"“integration add” needs the kind of monitoring ({', '.join(INTEGRATION_KINDS)}), "
+                       "then optionally the rotation and a name.")
+    kind, *others = words
+    return IntegrationAdd(kind.lower(), *(word.lower() if i == 0 else word for i, word in enumerate(others)))
+
+
 def _logbook(context: _Context, rest: str) -> LogBook:
     if not rest:
         return LogBook()
@@ -630,6 +652,7 @@ _PARSERS: dict[str, Callable[[_Context, str], Command]] = {
     "log": _log,
     "handover": _handover,
     "logbook": _logbook,
+    "integration add": _integration_add,
     "backlog": _backlog,
     "backlog add": _backlog_add,
     "backlog take": _backlog_take,
@@ -657,6 +680,7 @@ __all__ = [
     "Leave",
     "Log",
     "LogBook",
+    "IntegrationAdd",
     "MyShifts",
     "NotACommand",
     "ParseError",

@@ -6,12 +6,21 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.cards.wording import when
-from bot.chat.commands import Ack, Report, Tray
-from bot.chat.context import Caller, Env, Refused, load_rotations, rotations_in_view
+from bot.chat.commands import Ack, IntegrationAdd, Report, Tray
+from bot.chat.context import (
+    Caller,
+    Env,
+    Refused,
+    load_rotations,
+    require_manager,
+    rotations_in_view,
+    working_rotation,
+)
 from bot.chat.ports import ReportRequest
 from bot.chat.replies import say
 from bot.chat.table import Scope
 from bot.conversations import Reply
+from bot.storage import Conflict
 
 
 async def acknowledge(env: Env, caller: Caller, command: Ack) -> list[Reply]:
@@ -20,6 +29,36 @@ async def acknowledge(env: Env, caller: Caller, command: Ack) -> list[Reply]:
         raise Refused("Alerts aren't set up in this Rota yet, so there is nothing to acknowledge.",
                       "An operator can connect monitoring to Rota's alert webhooks.")  # fmt: skip
     return [await alerts.acknowledge(command.alert, caller.require_email(), caller.conversation)]
+
+
+#: How each kind of monitoring sends the secret (README, "Alerts from monitoring").
+SECRET_HINTS = {
+    "alertmanager": "In Alertmanager's webhook receiver: http_config: {authorization: {credentials: SECRET}}.",
+    "grafana": "In Grafana's webhook contact point: the Authorization header, or basic auth with the secret as "
+               "the password.",
+    "generic": "Send it as “Authorization: Bearer SECRET” with the JSON {title, severity, dedup_key, description, "
+               "labels, links, status}.",
+}
+
+
+async def integration_add(env: Env, caller: Caller, command: IntegrationAdd) -> list[Reply]:
+    """A webhook for monitoring, made by an owner of the rotation in a personal chat (so
+    that the secret, shown once, is seen by them alone)."""
+    alerts = env.more.alerts
+    if alerts is None:
+        raise Refused("Alerts aren't set up in this Rota, so it has no webhooks to give.",
+                      "An operator can create them with “rota integration add”.")  # fmt: skip
+    rotations = await load_rotations(env)
+    rotation = rotations.get(command.rotation) if command.rotation else await working_rotation(env, caller, rotations)
+    await require_manager(env, caller, rotation.name, f"Adding a webhook to {rotation.name}")
+    name = command.name or command.kind
+    try:
+        url, secret = await alerts.add_integration(rotation.name, command.kind, name, caller.actor)
+    except Conflict:
+        raise Refused(f"{rotation.name} has a webhook named {name} already.",
+                      f"Give this one a name: integration add {command.kind} {rotation.name} {name}-2") from None
+    return [say(f"A {command.kind} webhook for {rotation.name}, named {name}. Keep the secret: I show it once "
+                f"and keep only its hash.\nURL: {url}\nSecret: {secret}\n{SECRET_HINTS[command.kind]}")]
 
 
 async def pairing_code(env: Env, caller: Caller, command: Tray) -> list[Reply]:

@@ -37,6 +37,11 @@ class AlertActions(Protocol):
         An unknown alert, or one already resolved, is a reply that says so, not an error."""
         ...
 
+    async def add_integration(self, rotation: str, kind: str, name: str, actor: str) -> tuple[str, str]:
+        """A new webhook for `rotation`: its URL and its secret (kept hashed, shown once).
+        Raises Conflict (the rotation has a webhook of that name), ValidationError."""
+        ...
+
 
 @dataclass(frozen=True)
 class PairingCode:

@@ -62,7 +62,7 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
     alerts = app.get(ALERTS)
     async with graph_roster(app[SETTINGS], clock) as roster:
         collaborators = Collaborators(
-            alerts=AlertsInChat(alerts) if alerts is not None else None,
+            alerts=AlertsInChat(alerts, app[SETTINGS].base_url) if alerts is not None else None,
             roster=roster,
             chats=app.get(TEAMS_ROSTER),
             tags=TagWarnings(sync) if sync is not None else None,

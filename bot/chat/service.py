@@ -40,6 +40,7 @@ from bot.chat.commands import (
     Cover,
     Handover,
     Help,
+    IntegrationAdd,
     Join,
     Leave,
     Log,
@@ -58,7 +59,7 @@ from bot.chat.commands import (
 )
 from bot.chat.context import Caller, Clock, Collaborators, Env, Refused, checked_email, load_rotations
 from bot.chat.dates import UTC_NAME, resolve_zone
-from bot.chat.extras import acknowledge, pairing_code, report
+from bot.chat.extras import acknowledge, integration_add, pairing_code, report
 from bot.chat.ports import Outbox
 from bot.chat.replies import parse_refusal, refusal, say
 from bot.conversations import (
@@ -102,6 +103,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     BacklogTake: shiftbook.backlog_take,
     BacklogDone: shiftbook.backlog_done,
     Ack: acknowledge,
+    IntegrationAdd: integration_add,
     Tray: pairing_code,
     Report: report,
     **DUTY_HANDLERS,

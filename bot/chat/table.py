@@ -85,6 +85,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
           menu=False),
     _spec("backlog done", "backlog done <N>", "Close item N.", "backlog done 3", changes=True, menu=False),
     _spec("tray", "tray", "A pairing code for the desktop tray notifier.", "tray", channel=False),
+    _spec("integration add", "integration add <kind> [rotation] [name]",
+          "A webhook for monitoring to send alerts to (alertmanager, grafana or generic): its URL and secret, "
+          "shown once.", "integration add alertmanager data-platform", changes=True, channel=False, menu=False),
     _spec("report", "report [rotation] [period]",
           "Duty per person: shifts, hours, pages. Periods: this week, last month, quarter, 90d, 2026-q1.",
           "report data-platform last month"),

@@ -12,6 +12,8 @@ from bot.chat.alerts_bridge import AlertsInChat
 from bot.storage import NotFound
 from tests.chat_service.conftest import ALICE
 
+BASE_URL = "https://rota.example.com"
+
 
 class Alerts:
     def __init__(self, outcome: Exception | None = None) -> None:
@@ -28,7 +30,7 @@ class Alerts:
 async def test_ack_is_applied_as_the_person_and_audited_as_them_in_teams():
     alerts = Alerts()
 
-    reply = await AlertsInChat(alerts).acknowledge("42", ALICE.email, ALICE.chat)
+    reply = await AlertsInChat(alerts, BASE_URL).acknowledge("42", ALICE.email, ALICE.chat)
 
     assert reply.text == "You acknowledged alert 42: Nightly ETL failed. It won't escalate any further."
     assert alerts.applied == [(42, Verb.ACK, ALICE.email, f"teams:{ALICE.email}")]
@@ -40,7 +42,7 @@ async def test_ack_is_applied_as_the_person_and_audited_as_them_in_teams():
     (AlertStateError("acknowledge", AlertState.RESOLVED, "It is resolved: nothing to acknowledge."), "It is resolved"),
 ])  # fmt: skip
 async def test_a_refused_ack_says_why(outcome: Exception, said: str):
-    reply = await AlertsInChat(Alerts(outcome)).acknowledge("42", ALICE.email, ALICE.chat)
+    reply = await AlertsInChat(Alerts(outcome), BASE_URL).acknowledge("42", ALICE.email, ALICE.chat)
 
     assert reply.text.startswith(said)
 
@@ -48,6 +50,6 @@ async def test_a_refused_ack_says_why(outcome: Exception, said: str):
 async def test_an_alert_is_named_by_its_number():
     alerts = Alerts()
 
-    reply = await AlertsInChat(alerts).acknowledge("etl", ALICE.email, ALICE.chat)
+    reply = await AlertsInChat(alerts, BASE_URL).acknowledge("etl", ALICE.email, ALICE.chat)
 
     assert "not an alert number" in reply.text and alerts.applied == []
