@@ -260,10 +260,12 @@ class Deliveries:
         return Reach(f"the channel ({_fit(labels, MAX_TITLE - len('the channel ()'))})", tuple(targets))
 
     async def _tags_by_team(self, rotation: str) -> dict[str, TagRecord]:
-        """The rotation's tag in each team (by the team's group id) that the tag sync made
-        and last left holding someone: mentioning it notifies the people on duty."""
+        """The rotation's tag in each team (by the team's group id) that the tag sync made,
+        last left holding someone, and last updated without a failure: mentioning it
+        notifies the people on duty. A tag Graph would not update may still hold the last
+        shift's people, so then the people on duty are mentioned instead."""
         return {record.team_id: record for record in await self._tags.records(rotation)
-                if record.tag_id and record.members}
+                if record.tag_id and record.members and record.failures == 0}
 
     # sending -----------------------------------------------------------------------------
     async def post(self, work: AlertWork, stored: StoredAlert, messages: Sequence[NewMessage],

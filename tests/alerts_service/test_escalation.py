@@ -109,6 +109,16 @@ async def test_a_tag_that_holds_nobody_is_not_mentioned(rig: Rig):
     assert alert.timeline[-1].detail == "the channel (@Alice Martin, @Bob Smith)"
 
 
+async def test_a_tag_graph_would_not_update_is_not_trusted_with_the_page(rig: Rig):
+    await tag_synced(rig)
+    await TagStateStore(rig.engine).record_failure((ROTATION, TEAM_GROUP), tag_name=TAG_NAME, reason="403 Forbidden",
+                                                   failures=1, now=START, retry_at=START + timedelta(minutes=1))
+
+    alert, message = await to_the_channel(rig)
+
+    assert [(m.kind, m.email) for m in message.mentions] == [(MentionKind.PERSON, ALICE), (MentionKind.PERSON, BOB)]
+
+
 async def test_a_team_step_mentions_everyone_in_the_rotation_even_where_the_tag_is(rig: Rig):
     await tag_synced(rig)
     policy = EscalationPolicy((EscalationStep(StepKind.PRIMARY, 5), EscalationStep(StepKind.SECONDARY, 10),
