@@ -323,9 +323,8 @@ def _plan_owners(plan: Plan, item: Desired, stored: list[str]) -> None:
 
 
 def _describe(span: Override | TimeOff, zone: ZoneInfo) -> str:
-    start = format_local(span.start.astimezone(zone).replace(tzinfo=None))
-    end = format_local(span.end.astimezone(zone).replace(tzinfo=None))
-    return f"{span.person} {start} -> {end}"
+    """As the file writes it, so a move between the two 02:30s of an autumn night shows."""
+    return f"{span.person} {_export_instant(span.start, zone)} -> {_export_instant(span.end, zone)}"
 
 
 # --- applying and exporting (I/O) --------------------------------------------------------

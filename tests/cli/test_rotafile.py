@@ -74,6 +74,20 @@ def test_an_override_in_the_repeated_hour_of_an_autumn_change_survives_export_an
     assert plan_changes([again], {stored.name: stored}).empty
 
 
+def test_a_move_between_the_two_0230s_of_an_autumn_night_reads_as_one_in_the_plan() -> None:
+    [item] = load_rotafile(PARIS_AUTUMN)
+    first_0230 = Override("b@x.io", datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc),
+                          datetime(2026, 10, 25, 9, 0, tzinfo=timezone.utc), created=1, id=1)
+    stored = replace(item.rotation, overrides=(first_0230,), _cache={})
+    moved = PARIS_AUTUMN.replace("b@x.io]}", 'b@x.io], overrides: [{person: b@x.io, start: "2026-10-25 02:30+01:00", '
+                                             'end: "2026-10-25 10:00"}]}')
+
+    plan = plan_changes(load_rotafile(moved), {stored.name: stored})
+
+    assert plan.lines == ["- override ops: b@x.io 2026-10-25 02:30+02:00 -> 2026-10-25 10:00",
+                          "+ override ops: b@x.io 2026-10-25 02:30+01:00 -> 2026-10-25 10:00"]
+
+
 @pytest.mark.parametrize(
     ("written", "instant"),
     [
