@@ -37,6 +37,7 @@ from bot.chat.periods import PERIOD_EXAMPLES, parse_period
 from bot.chat.table import COMMANDS, CommandSpec, Scope, manifest_command_lists, spec
 from bot.shifts.duty_commands import EXAMPLE as DUTY_EXAMPLE
 from bot.shifts.duty_commands import DutyCommand, parse_duty
+from bot.shifts.reminders import MAX_LEADS, Event, Lead
 from shared.rotation import EMAIL_PATTERN, ValidationError, normalize_email, validate_name
 
 DEFAULT_WEEKS = 4
@@ -51,6 +52,11 @@ _COMMAND_PUNCTUATION = "?!.,:;"
 _PRIORITY = re.compile(r"^p([0-9])$", re.IGNORECASE)
 _LINK = re.compile(r"^<?(https?://\S+?)>?$", re.IGNORECASE)
 _WEEKS = re.compile(r"^(\d{1,3})\s*(?:w|wk|wks|week|weeks)?$", re.IGNORECASE)
+#: One lead among several (`evening 18:00, 15m 1h`): the evening form takes the word after
+#: it, a number may stand apart from its unit (`15 min`), anything else is one word.
+_LEAD = re.compile(r"(?:evening|eve|day\s+before)\s+[^\s,]+|\d+\s*(?:minutes?|mins?|m|hours?|h|days?|d)(?![^\s,])"
+                   r"|[^\s,]+", re.IGNORECASE)  # fmt: skip
+_NO_LEADS = ("none", "off")
 
 
 # --- results --------------------------------------------------------------------------
@@ -220,6 +226,23 @@ class Report:
     period: str
 
 
+class RemindShow(_Bare):
+    """The writer's reminder times, and whose they are (their own, a rotation's, Rota's)."""
+
+
+@dataclass(frozen=True)
+class RemindSet:
+    """The writer's own reminders before their shifts start or end (`event`), in the order
+    given; empty: no reminder before that event."""
+
+    event: Event
+    leads: tuple[Lead, ...]
+
+
+class RemindReset(_Bare):
+    """The writer's own reminders are dropped: their rotations' defaults apply again."""
+
+
 @dataclass(frozen=True)
 class NotACommand:
     """Text for the person on duty (a routed mention), with mentions written `@Name`."""
@@ -239,7 +262,8 @@ class ParseError:
 
 Command = (
     Help | Who | Schedule | MyShifts | Swap | Cover | Away | Join | Leave | Bind | Setup | Ack | Log
-    | Handover | BacklogList | BacklogAdd | BacklogTake | BacklogDone | Tray | Report
+    | Handover | BacklogList | BacklogAdd | BacklogTake | BacklogDone | Tray | Report | RemindShow | RemindSet
+    | RemindReset
 )  # fmt: skip
 Mention = tuple[str, str]
 
@@ -617,6 +641,47 @@ def _tray(context: _Context, rest: str) -> Tray:
     return Tray()
 
 
+#: A working example per kind of reminder, for refusals.
+REMIND_EXAMPLES = {Event.START: "remind start evening 18:00, 15m", Event.END: "remind end 30m"}
+
+
+def _remind(context: _Context, rest: str) -> RemindShow | RemindSet | RemindReset:
+    word, _, after = rest.partition(" ")
+    verb = word.lower().rstrip(_COMMAND_PUNCTUATION)
+    if not verb:
+        return RemindShow()
+    if verb == "reset":
+        _no_arguments("remind reset", after.strip())
+        return RemindReset()
+    if verb not in (Event.START, Event.END):
+        raise _Refusal(f"“remind {word}” is not a reminder command: use start, end or reset.")
+    event = Event(verb)
+    return RemindSet(event, _leads(event, after))
+
+
+def _leads(event: Event, text: str) -> tuple[Lead, ...]:
+    """The leads of `remind start|end ...`, each once, or none at all (`none`)."""
+    example = REMIND_EXAMPLES[event]
+    words = [w for w in _LEAD.findall(text) if w.lower() != "and"]
+    if not words:
+        raise _Refusal(f"“remind {event}” needs when to remind you: how long before (15m, 2h, 1d), the evening "
+                       "before at a time (evening 18:00), or none.", example)  # fmt: skip
+    if len(words) == 1 and words[0].lower() in _NO_LEADS:
+        return ()
+    leads = []
+    for word in words:
+        if word.lower() in _NO_LEADS:
+            raise _Refusal(f"“{word}” turns these reminders off, so it comes alone.", f"remind {event} none")
+        try:
+            leads.append(Lead.parse(word))
+        except ValidationError as error:
+            raise _Refusal(f"I can't use “{word}”: {error.message}.", example) from error
+    chosen = tuple(dict.fromkeys(leads))
+    if len(chosen) > MAX_LEADS:
+        raise _Refusal(f"I send at most {MAX_LEADS} reminders before a shift {event}s, not {len(chosen)}.", example)
+    return chosen
+
+
 def _duty(context: _Context, rest: str) -> DutyCommand:
     try:
         return parse_duty(rest)
@@ -660,6 +725,7 @@ _PARSERS: dict[str, Callable[[_Context, str], Command]] = {
     "tray": _tray,
     "report": _report,
     "duty": _duty,
+    "remind": _remind,
 }
 
 __all__ = [
@@ -685,6 +751,9 @@ __all__ = [
     "NotACommand",
     "ParseError",
     "PersonRef",
+    "RemindReset",
+    "RemindSet",
+    "RemindShow",
     "Report",
     "Schedule",
     "Scope",

@@ -18,6 +18,7 @@ from bot.chat.ports import (
     Outbox,
     PairingCodes,
     PersonalChats,
+    ReminderSettings,
     Reporter,
     TagStatus,
     TeamRoster,
@@ -50,6 +51,7 @@ class Collaborators:
     alerts: AlertActions | None = None
     pairing: PairingCodes | None = None
     reports: Reporter | None = None
+    reminders: ReminderSettings | None = None
     roster: TeamRoster | None = None
     chats: PersonalChats | None = None
     tags: TagStatus | None = None

@@ -1,19 +1,20 @@
 """What the chat service needs from other parts of Rota, as protocols.
 
 The chat service is built before (and without) some of its collaborators: the outbox, the
-alerts service, the tray's pairing, the shift reports, the Teams roster. Each is a small
-protocol here; a missing optional one makes its command say that it is not set up yet
-rather than fail.
+alerts service, the tray's pairing, the shift reports and reminders, the Teams roster.
+Each is a small protocol here; a missing optional one makes its command say that it is
+not set up yet rather than fail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.conversations import ChatUser, ConversationRecord, OutgoingMessage, Reply
+from bot.shifts.reminders import ReminderPrefs
 
 
 class Outbox(Protocol):
@@ -73,6 +74,23 @@ class Reporter(Protocol):
     """The shift reports (hours on duty, pages, fairness) for chat."""
 
     async def report(self, request: ReportRequest) -> list[Reply]: ...
+
+
+class ReminderSettings(Protocol):
+    """`remind`: a person's own reminders, and the rotations' defaults under them."""
+
+    async def own(self, person: str) -> ReminderPrefs | None:
+        """The reminders `person` (an email) chose; None: they chose none."""
+        ...
+
+    async def defaults(self) -> Mapping[str, ReminderPrefs]:
+        """Each rotation's default reminders (rotations that set none are left out)."""
+        ...
+
+    async def set_own(self, person: str, prefs: ReminderPrefs | None, actor: str) -> None:
+        """Keep `prefs` as the person's own (None: their rotations' defaults again), with an
+        audit entry by `actor`; the next reminders follow them at once."""
+        ...
 
 
 class TeamRoster(Protocol):

@@ -1,10 +1,11 @@
 """The chat service as a resource of the application.
 
-Started after the outbox, the tag sync and the alerts service, whose parts it uses: it becomes the Teams
-boundary's `CHAT_HANDLER` and takes the `mention.` and `rotation.` buttons. Parts that are
-not there (no roster without Teams credentials, no tag sync without Graph) are simply
-left out, and the commands that need them say so. Team owners are known only through
-Graph (credentials with a client secret); without it only a rotation's owners manage it.
+Started after the outbox, the tag sync, the alerts service and the shift lifecycle, whose
+parts it uses: it becomes the Teams boundary's `CHAT_HANDLER` and takes the `mention.` and
+`rotation.` buttons. Parts that are not there (no roster without Teams credentials, no tag
+sync without Graph) are simply left out, and the commands that need them say so. Team
+owners are known only through Graph (credentials with a client secret); without it only a
+rotation's owners manage it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from bot.chat.alerts_bridge import AlertsInChat
 from bot.chat.context import Collaborators
 from bot.chat.service import ChatService
 from bot.graph.roster import graph_roster
+from bot.shifts.reminders import ReminderPrefs
+from bot.shifts.reminding import REMINDERS as REMINDERS_SOURCE
 from bot.shifts.reporting import Reports
+from bot.shifts.services import Services
 from bot.storage.teams import TeamsStore
 
 
@@ -55,6 +59,24 @@ class TagWarnings:
         return status.warning if status is not None else None
 
 
+class PersonReminders:
+    """People's own reminders through the shift services, as `PUT /api/v1/people/{email}/reminders`
+    sets them: kept with an audit entry, and the reminder timer told at once."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def own(self, person: str) -> ReminderPrefs | None:
+        return (await self._services.shifts.person_reminders([person])).get(person)
+
+    async def defaults(self) -> dict[str, ReminderPrefs]:
+        return await self._services.shifts.reminder_defaults()
+
+    async def set_own(self, person: str, prefs: ReminderPrefs | None, actor: str) -> None:
+        await self._services.shifts.set_person_reminders(person, prefs, actor)
+        await self._services.poke(REMINDERS_SOURCE)
+
+
 async def chat_context(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE]
     clock = app[CLOCK]
@@ -67,6 +89,7 @@ async def chat_context(app: web.Application) -> AsyncIterator[None]:
             chats=app.get(TEAMS_ROSTER),
             tags=TagWarnings(sync) if sync is not None else None,
             reports=Reports(app[SHIFTS]) if SHIFTS in app else None,
+            reminders=PersonReminders(app[SHIFTS]) if SHIFTS in app else None,
             pairing=app.get(PAIRING),
         )
         service = ChatService(store, TeamsStore(store.engine, clock=clock), app[OUTBOX], clock, collaborators)

@@ -61,6 +61,7 @@ from bot.chat.context import Caller, Clock, Collaborators, Env, Refused, checked
 from bot.chat.dates import UTC_NAME, resolve_zone
 from bot.chat.extras import acknowledge, integration_add, pairing_code, report
 from bot.chat.ports import Outbox
+from bot.chat.reminders import REMIND_HANDLERS
 from bot.chat.replies import parse_refusal, refusal, say
 from bot.conversations import (
     ActionRouter,
@@ -107,6 +108,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     Tray: pairing_code,
     Report: report,
     **DUTY_HANDLERS,
+    **REMIND_HANDLERS,
 }
 
 ACTION_HANDLERS: dict[str, ActionHandler] = {

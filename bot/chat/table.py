@@ -2,8 +2,8 @@
 
 Scopes: a command may be used in a channel (after `@Rota`; group chats count as
 channels) and/or in a personal chat with the bot. Commands that show private things (a
-pairing code, one's own time off) are personal only; `bind` names the channel it is typed
-in, so it is channel only.
+pairing code, one's own time off or reminders) are personal only; `bind` names the
+channel it is typed in, so it is channel only.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("backlog take", "backlog take <N>", "Take item N: you work on it.", "backlog take 3", changes=True,
           menu=False),
     _spec("backlog done", "backlog done <N>", "Close item N.", "backlog done 3", changes=True, menu=False),
+    _spec("remind", "remind [start|end <leads or none> | reset]",
+          "When I remind you before your shifts start and end; set your own: 15m, 2h, 1d, evening 18:00 or none.",
+          "remind start evening 18:00, 15m", changes=True, channel=False, menu=False),
     _spec("tray", "tray", "A pairing code for the desktop tray notifier.", "tray", channel=False),
     _spec("integration add", "integration add <kind> [rotation] [name]",
           "A webhook for monitoring to send alerts to (alertmanager, grafana or generic): its URL and secret, "

@@ -33,6 +33,7 @@ REPLAN = HORIZON - MAX_LEAD
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hours?|d|days?)$")
 _EVENING = re.compile(r"^(?:evening|eve|day before)\s+([01]?\d|2[0-3]):([0-5]\d)$")
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day"}
 
 
 class Event(StrEnum):
@@ -74,6 +75,14 @@ class Lead:
             if minutes % size == 0:
                 return f"{minutes // size}{unit}"
         return f"{minutes}m"
+
+    def words(self) -> str:
+        """The lead as a person reads it: `the evening before at 18:00`, `15 minutes before`."""
+        if self.evening is not None:
+            return f"the evening before at {self.evening:%H:%M}"
+        short = self.text()
+        amount, unit = int(short[:-1]), _UNIT_WORDS[short[-1]]
+        return f"{amount} {unit}{'' if amount == 1 else 's'} before"
 
     def instant(self, event: datetime, zone: ZoneInfo) -> datetime:
         """When the reminder of `event` goes, for someone in `zone`."""
@@ -123,6 +132,13 @@ DEFAULT_PREFS = ReminderPrefs(
     before_start=(Lead(evening=time(18, 0)), Lead(before=timedelta(minutes=15))),
     before_end=(Lead(before=timedelta(minutes=15)),),
 )
+
+
+def effective_prefs(own: ReminderPrefs | None, rotation_default: ReminderPrefs | None) -> ReminderPrefs:
+    """The reminders a person gets in a rotation: their own choices, else the rotation's
+    default, else Rota's, for shift starts and shift ends each on its own. The DM
+    reminders, the tray's feed and `remind` in chat all read them through this."""
+    return (own or ReminderPrefs()).over((rotation_default or ReminderPrefs()).over(DEFAULT_PREFS))
 
 
 def _leads(value: object, field_name: str) -> tuple[Lead, ...] | None:

@@ -1,7 +1,7 @@
 """Two timers that write to people about their own shifts.
 
 `ReminderSource`: DMs before a shift starts and before it ends, at the leads the person
-chose, else their rotation's, else Rota's (`reminders.DEFAULT_PREFS`). Each reminder is
+chose, else their rotation's, else Rota's (`reminders.effective_prefs`). Each reminder is
 settled under its key once sent (or skipped for a nearer one), so it goes once.
 
 `ChangeSource`: when a rotation changed (its audit log has a newer entry than the copy of
@@ -22,7 +22,7 @@ from bot.cards.wording import People, person, stamp, when
 from bot.chat.duty import Stretch, primary_stretches
 from bot.shifts import changes, reminders
 from bot.shifts.changes import ShiftChanges, changed_shifts
-from bot.shifts.reminders import DEFAULT_PREFS, Event, Reminder, ReminderPrefs
+from bot.shifts.reminders import Event, Reminder, ReminderPrefs, effective_prefs
 from bot.shifts.services import Services, short
 from bot.storage.shifts import Notice, Snapshot
 from shared.rotation import Rotation
@@ -75,11 +75,10 @@ class ReminderSource:
         zones = await services.teams.zones(people)
         planned: list[Reminder] = []
         for name, found in stretches.items():
-            fallback = defaults.get(name, ReminderPrefs()).over(DEFAULT_PREFS)
             default_zone = rotations[name].zone
 
-            def prefs_of(email: str, fallback: ReminderPrefs = fallback) -> ReminderPrefs:
-                return own.get(email, ReminderPrefs()).over(fallback)
+            def prefs_of(email: str, default: ReminderPrefs | None = defaults.get(name)) -> ReminderPrefs:
+                return effective_prefs(own.get(email), default)
 
             def zone_of(email: str, default_zone: ZoneInfo = default_zone) -> ZoneInfo:
                 return ZoneInfo(zones[email]) if email in zones else default_zone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,9 @@ from bot.chat.commands import (
     NotACommand,
     ParseError,
     PersonRef,
+    RemindReset,
+    RemindSet,
+    RemindShow,
     Report,
     Schedule,
     Scope,
@@ -41,6 +44,7 @@ from bot.chat.commands import (
     manifest_command_lists,
     parse,
 )
+from bot.shifts.reminders import Event, Lead
 from tests.reference import REFERENCE
 
 #: Thursday 5 March 2026, 09:30 in Paris.
@@ -64,6 +68,8 @@ def channel(text: str, mentions: list[tuple[str, str]] = MENTIONS) -> object:
 
 
 BOB_REF = PersonRef("bob@example.com", "Bob Smith")
+EVENING = Lead(evening=time(18, 0))
+QUARTER = Lead(before=timedelta(minutes=15))
 
 
 @pytest.mark.parametrize(
@@ -103,6 +109,14 @@ BOB_REF = PersonRef("bob@example.com", "Bob Smith")
         ("backlog take 3", BacklogTake(3)),
         ("backlog done #3", BacklogDone(3)),
         ("tray", Tray()),
+        ("remind", RemindShow()),
+        ("remind start evening 18:00, 15m", RemindSet(Event.START, (EVENING, QUARTER))),
+        ("Remind START Eve 18:00 and 15 min, 15m", RemindSet(Event.START, (EVENING, QUARTER))),
+        ("remind end 15m 1h 1d", RemindSet(Event.END, (QUARTER, Lead(before=timedelta(hours=1)),
+                                                       Lead(before=timedelta(days=1))))),
+        ("remind end none", RemindSet(Event.END, ())),
+        ("remind start off", RemindSet(Event.START, ())),
+        ("remind reset", RemindReset()),
     ],
 )  # fmt: skip
 def test_each_command_parses_into_its_typed_value(text: str, command: object) -> None:
@@ -215,6 +229,7 @@ def test_an_empty_message_gets_help() -> None:
         ("tray", Scope.CHANNEL, "personal chat"),
         ("my shifts", Scope.CHANNEL, "personal chat"),
         ("away mon fri", Scope.CHANNEL, "personal chat"),
+        ("remind start 15m", Scope.CHANNEL, "personal chat"),
     ],
 )
 def test_commands_used_in_the_wrong_place_say_where_they_work(text: str, scope: Scope, says: str) -> None:
@@ -252,6 +267,13 @@ def test_commands_used_in_the_wrong_place_say_where_they_work(text: str, scope: 
         ("report data-platform someday", "I don't know the period", "report data-platform last month"),
         ("my shifts please", "takes nothing after it", "my shifts"),
         ("help me", "no command “me”", "help swap"),
+        ("remind start soon", "I can't use “soon”", "remind start evening 18:00, 15m"),
+        ("remind end 1h30m", "I can't use “1h30m”", "remind end 30m"),
+        ("remind end 3d", "at most 2 days ahead", "remind end 30m"),
+        ("remind start 5m 10m 15m 30m 1h", "at most 4 reminders", "remind start evening 18:00, 15m"),
+        ("remind start", "needs when to remind you", "remind start evening 18:00, 15m"),
+        ("remind end off 15m", "comes alone", "remind end none"),
+        ("remind sometimes", "not a reminder command", "remind start evening 18:00, 15m"),
     ],
 )
 def test_refusals_say_what_was_wrong_and_show_a_working_example(text: str, says: str, example: str) -> None:

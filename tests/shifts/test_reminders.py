@@ -36,6 +36,14 @@ def test_leads_read_as_people_write_them_and_back(text: str, lead: Lead) -> None
     assert Lead.parse(lead.text()) == lead
 
 
+@pytest.mark.parametrize(("text", "words"), [
+    ("15m", "15 minutes before"), ("1h", "1 hour before"), ("90 minutes", "90 minutes before"), ("2d", "2 days before"),
+    ("evening 18:00", "the evening before at 18:00"),
+])  # fmt: skip
+def test_a_lead_reads_as_words(text: str, words: str) -> None:
+    assert Lead.parse(text).words() == words
+
+
 @pytest.mark.parametrize("text", ["0m", "3d", "tomorrow", "evening 25:00", ""])
 def test_a_lead_that_cannot_be_is_refused(text: str) -> None:
     with pytest.raises(ValidationError):
