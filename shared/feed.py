@@ -18,7 +18,7 @@ only ever shows its own user's data):
   handed to me is created or changes state, and ``ping`` at least every 30 seconds so a
   client can tell a quiet stream from a dead one. A later ``feed`` replaces everything,
   like the first: it comes when something left my feed that no other event can take out
-  (a rotation I left, an alert that is no longer mine).
+  (a rotation I left, an alert that is no longer mine), and when my reminder times change.
 * ``POST /api/v1/me/alerts/{id}/acknowledge`` acknowledges one of my alerts and answers
   the updated `Alert`.
 * ``GET /api/v1/tray/sign-in`` (no token) answers `SignInOptions`: how the tray signs in.
@@ -70,6 +70,16 @@ RotationName = Annotated[str, Field(pattern=NAME_PATTERN.pattern)]
 ZoneName = Annotated[str, Field(min_length=1, description="IANA time zone"), AfterValidator(_zone_name)]
 Instant = AwareDatetime
 Url = Annotated[str, Field(pattern=r"^(https?|msteams)://\S+$", max_length=2048)]
+#: A reminder time as Rota's reminder settings write it: `15m`, `2h`, `1d` before the
+#: event, or `evening 18:00`, the evening before it at that time in my own time zone.
+LEAD_PATTERN = r"^([1-9][0-9]{0,3}[mhd]|evening ([01][0-9]|2[0-3]):[0-5][0-9])$"
+LeadText = Annotated[
+    str,
+    Field(
+        pattern=LEAD_PATTERN,
+        description="how long before the event (15m, 2h, 1d), or the evening before at a time (evening 18:00)",
+    ),
+]
 
 
 class FeedSeverity(StrEnum):
@@ -142,6 +152,14 @@ class Links(_Message):
     schedule: Url | None = None
 
 
+class ReminderLeads(_Message):
+    """When Rota reminds me of a shift: before it starts and before it ends (empty: no
+    reminder of that event), written as `PUT /api/v1/people/{email}/reminders` takes them."""
+
+    before_start: list[LeadText] = Field(default_factory=list)
+    before_end: list[LeadText] = Field(default_factory=list)
+
+
 class MyFeed(_Message):
     """Everything the tray shows and reminds about, for one user."""
 
@@ -155,6 +173,16 @@ class MyFeed(_Message):
         default_factory=dict, description="display names by email, for the people named above"
     )
     links: Links = Field(default_factory=Links)
+    reminders: dict[RotationName, ReminderLeads] | None = Field(
+        default=None,
+        description=(
+            "when Rota reminds me of my shifts, by rotation (an entry per rotation listed): for starts "
+            "and for ends apart, my own reminder times where I set them, else the rotation's, else "
+            "Rota's (the evening before at 18:00 and 15 minutes before a shift starts, 15 minutes "
+            "before it ends), as Rota's reminders by DM go. Null or absent: not sent (an older "
+            "service); the tray then reminds at its own times"
+        ),
+    )
 
     @model_validator(mode="after")
     def _mine(self) -> MyFeed:
@@ -164,6 +192,9 @@ class MyFeed(_Message):
                 raise ValueError(f"shift of {shift.person} in the feed of {self.user}")
             if shift.rotation not in names:
                 raise ValueError(f"shift in rotation {shift.rotation!r}, which the feed does not list")
+        for rotation in self.reminders or {}:
+            if rotation not in names:
+                raise ValueError(f"reminders of rotation {rotation!r}, which the feed does not list")
         return self
 
 

@@ -38,6 +38,8 @@ from tray.state import (
     new_alerts,
     next_change,
     open_alerts,
+    reminder_leads,
+    shown_leads,
     toggled,
     view,
 )
@@ -61,7 +63,8 @@ class SystemClock:
 class Options:
     url: str
     zone: ZoneInfo
-    leads: tuple[Lead, ...]
+    #: Reminder times chosen on this computer; None: my times in Rota, from the feed.
+    leads: tuple[Lead, ...] | None
     grace: timedelta = DEFAULT_GRACE
     soon: timedelta = DEFAULT_SOON
 
@@ -150,7 +153,8 @@ class TrayApp:
         """Fire what is due now, record it, refresh the view; return when to look again."""
         now = self.clock.now()
         shifts = self.feed.shifts if self.feed else []
-        decision = decide(shifts, self.options.leads, self.options.zone, now, self.fired, self.options.grace)
+        leads = reminder_leads(self.feed, self.options.leads)
+        decision = decide(shifts, leads, self.options.zone, now, self.fired, self.options.grace)
         for reminder in decision.fire:
             title, body = reminder.message(now, self.options.zone)
             log.info("reminder: %s (due %s)", title, reminder.due.isoformat())
@@ -232,8 +236,12 @@ class TrayApp:
         elif entry.action is Action.ACKNOWLEDGE_ALL:
             await self._acknowledge([alert.id for alert in open_alerts(self.feed)])
         elif entry.action is Action.TOGGLE_LEAD and entry.argument:
-            self.options = replace(self.options, leads=toggled(self.options.leads, entry.argument))
-            self.cache.remember(leads=[lead.key for lead in self.options.leads])
+            leads = toggled(shown_leads(self.feed, self.options.leads), entry.argument)
+            self.options = replace(self.options, leads=leads)
+            self.cache.remember(leads=[lead.key for lead in leads])
+        elif entry.action is Action.USE_ROTA_LEADS:
+            self.options = replace(self.options, leads=None)
+            self.cache.forget("leads")
         elif entry.action is Action.SIGN_OUT:
             await self.credentials.sign_out()
             self.cache.forget_feed()

@@ -1,8 +1,8 @@
 """What the tray keeps on disk in the user's config directory, so it works offline.
 
-The last feed (reminders still fire on time while the service is unreachable), the
-reminders already fired (each fires once, also across restarts) and the person's
-settings. Every file is written atomically (a temporary file in the same directory,
+The last feed (reminders still fire on time while the service is unreachable, at the
+reminder times it carries), the reminders already fired (each fires once, also across
+restarts) and the person's settings. Every file is written atomically (a temporary file in the same directory,
 flushed, then renamed over the old one), so a crash or a full disk never leaves half a
 file; a file that cannot be read is treated as absent, never as a reason not to start.
 """
@@ -132,5 +132,11 @@ class Cache:
     def remember(self, **changes: Any) -> SavedSettings:
         """Save the settings that were given (None: leave as saved) and return them all."""
         saved = self.load_settings().model_copy(update={k: v for k, v in changes.items() if v is not None})
+        self.save_settings(saved)
+        return saved
+
+    def forget(self, *names: str) -> SavedSettings:
+        """Make the named settings "not chosen" again and return them all."""
+        saved = self.load_settings().model_copy(update=dict.fromkeys(names))
         self.save_settings(saved)
         return saved

@@ -7,6 +7,7 @@
     rota-tray --once                                         # my state and next shifts in the terminal
 
 The URL and the reminder times given here are remembered in the config directory.
+Without reminder times of its own, the tray reminds at your reminder times in Rota.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tray.cache import Cache, config_dir
 from tray.feed_client import FeedClient, FeedError, SignedOut, Unauthorized
 from tray.icon import TrayIcon, load_pystray, save_icons
 from tray.notify import DesktopNotifications, Notifications, Notifier
-from tray.reminders import DEFAULT_LEADS, Lead, LeadError, parse_duration
+from tray.reminders import Lead, LeadError, parse_duration
 from tray.state import Connection, Settings, summary, view
 
 DEFAULT_URL = "http://127.0.0.1:3978"
@@ -71,8 +72,9 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str | None) -> Zone
 @click.option("--pair", "code", metavar="CODE", help="Pair with the code the bot gave you in chat (`tray`).")
 @click.option("--sign-in", "sign_in", is_flag=True, help="Sign in with your Microsoft account now.")
 @click.option("--lead", "leads", multiple=True, callback=_leads, metavar="WHEN",
-              help="When to remind: 1h, 15m, end-15m, evening-18:00 (repeat; remembered). "
-              "Default: evening-18:00, 1h, 15m and end-15m.")
+              help="When to remind: 1h, 15m, end-15m, evening-18:00 (repeat; remembered; wins over "
+              "your reminder times in Rota). Default: your times in Rota; from a service that does "
+              "not send them, evening-18:00, 1h, 15m and end-15m.")
 @click.option("--grace", default="10m", callback=_duration, show_default=True,
               help="A reminder missed by more than this (asleep, switched off) is not shown late.")
 @click.option("--soon", default="1h", callback=_duration, show_default=True,
@@ -102,7 +104,9 @@ def main(
     )
     cache = Cache(directory or config_dir())
     saved = cache.remember(url=url, leads=[lead.key for lead in leads] or None)
-    chosen = tuple(sorted(leads or _saved_leads(saved.leads), key=Lead.sort_key))
+    chosen = leads or _saved_leads(saved.leads)
+    if chosen is not None:
+        chosen = tuple(sorted(chosen, key=Lead.sort_key))
     options = Options(url=saved.url or DEFAULT_URL, zone=zone, leads=chosen, grace=grace, soon=soon)
     credentials = Credentials(PairedToken(cache.directory))
     if code:
@@ -115,14 +119,15 @@ def main(
     _run(options, cache, credentials, no_icon)
 
 
-def _saved_leads(keys: list[str] | None) -> tuple[Lead, ...]:
+def _saved_leads(keys: list[str] | None) -> tuple[Lead, ...] | None:
+    """The reminder times chosen on this computer before; None: none, Rota's apply."""
     if keys is None:
-        return DEFAULT_LEADS
+        return None
     try:
         return tuple(Lead.parse(key) for key in keys)
     except LeadError:
-        log.warning("the saved reminder times cannot be read; using the defaults")
-        return DEFAULT_LEADS
+        log.warning("the saved reminder times cannot be read; using your reminder times in Rota")
+        return None
 
 
 async def _pair(url: str, code: str, credentials: Credentials) -> None:

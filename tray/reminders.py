@@ -10,18 +10,21 @@ instant of that edge, plus the lead. So:
 * after a sleep or an outage, reminders whose time passed more than `grace` ago are not
   fired late, and of several reminders of the same edge that came due together only the
   nearest one fires (no burst of "in 1 hour", "in 15 minutes" when the lid opens).
+
+The leads are one set for every shift (chosen on this computer), or a set per rotation
+(the person's reminder times in Rota, as the feed carries them: `leads_from_feed`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from shared.feed import Shift
+from shared.feed import ReminderLeads, Shift
 from shared.oncall import Layer
 from shared.rotation import local_to_utc
 from tray.timeline import duration, merged, span, when
@@ -33,6 +36,8 @@ KEEP_FIRED = timedelta(days=3)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _EVENING = re.compile(r"^evening-([01]?\d|2[0-3]):([0-5]\d)$")
+#: The evening lead as Rota's reminder settings (and so the feed) write it.
+_FEED_EVENING = re.compile(r"^evening ([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class Edge(StrEnum):
@@ -46,7 +51,7 @@ class LeadError(ValueError):
 
 @dataclass(frozen=True)
 class Lead:
-    """When to remind: `before` an edge, or on the evening before the start at `evening`."""
+    """When to remind: `before` an edge, or on the evening before it at `evening`."""
 
     edge: Edge = Edge.START
     before: timedelta = timedelta(0)
@@ -55,13 +60,13 @@ class Lead:
     @classmethod
     def parse(cls, text: str) -> Lead:
         """`1h`, `15m`, `1h30m`, `30s` before the start; `end-15m` before the end;
-        `evening-18:00` on the evening before the start."""
+        `evening-18:00` on the evening before the start (`end-evening-18:00`: before the end)."""
         text = text.strip().lower()
-        if match := _EVENING.match(text):
-            return cls(evening=time(int(match.group(1)), int(match.group(2))))
         edge = Edge.START
         if text.startswith("end-"):
             edge, text = Edge.END, text[4:]
+        if match := _EVENING.match(text):
+            return cls(edge=edge, evening=time(int(match.group(1)), int(match.group(2))))
         try:
             return cls(edge=edge, before=parse_duration(text))
         except LeadError:
@@ -70,15 +75,16 @@ class Lead:
     @property
     def key(self) -> str:
         """The canonical text form (what `parse` reads), also the lead's part of a reminder's identity."""
-        if self.evening is not None:
-            return f"evening-{self.evening:%H:%M}"
         prefix = "end-" if self.edge is Edge.END else ""
+        if self.evening is not None:
+            return f"{prefix}evening-{self.evening:%H:%M}"
         return prefix + _compact(self.before)
 
     @property
     def label(self) -> str:
         if self.evening is not None:
-            return f"The evening before, at {self.evening:%H:%M}"
+            ends = " it ends" if self.edge is Edge.END else ""
+            return f"The evening before{ends}, at {self.evening:%H:%M}"
         if not self.before:
             return f"When it {'starts' if self.edge is Edge.START else 'ends'}"
         return f"{duration(self.before).capitalize()} before it {'starts' if self.edge is Edge.START else 'ends'}"
@@ -92,8 +98,15 @@ class Lead:
 
     def sort_key(self) -> tuple[int, float]:
         if self.evening is not None:
-            return (0, 0.0)
+            return (0, 0.0) if self.edge is Edge.START else (2, -float("inf"))
         return (1 if self.edge is Edge.START else 2, -self.before.total_seconds())
+
+    @classmethod
+    def from_feed(cls, text: str, edge: Edge) -> Lead:
+        """A lead as the feed writes it (`15m`, `2h`, `1d`, `evening 18:00`), before `edge`."""
+        if match := _FEED_EVENING.match(text.strip().lower()):
+            return cls(edge=edge, evening=time(int(match.group(1)), int(match.group(2))))
+        return cls(edge=edge, before=parse_duration(text))
 
 
 def parse_duration(text: str) -> timedelta:
@@ -137,6 +150,28 @@ PRESETS: tuple[Lead, ...] = tuple(
         key=Lead.sort_key,
     )
 )
+
+
+#: The leads of every shift, or of each rotation's shifts by its name.
+Leads = Iterable[Lead] | Mapping[str, Sequence[Lead]]
+
+
+def leads_from_feed(reminders: Mapping[str, ReminderLeads]) -> dict[str, tuple[Lead, ...]]:
+    """The feed's reminder times by rotation, as the tray's leads."""
+    return {
+        rotation: tuple(sorted(dict.fromkeys(
+            [Lead.from_feed(text, Edge.START) for text in leads.before_start]
+            + [Lead.from_feed(text, Edge.END) for text in leads.before_end]
+        ), key=Lead.sort_key))
+        for rotation, leads in reminders.items()
+    }
+
+
+def leads_of(leads: Leads, rotation: str) -> tuple[Lead, ...]:
+    """The leads of a shift in `rotation` (a rotation the mapping does not name: the defaults)."""
+    if isinstance(leads, Mapping):
+        return tuple(leads.get(rotation, DEFAULT_LEADS))
+    return tuple(leads)
 
 
 @dataclass(frozen=True)
@@ -186,12 +221,13 @@ class Decision:
     next_due: datetime | None = None
 
 
-def planned(shifts: Iterable[Shift], leads: Iterable[Lead], zone: ZoneInfo) -> list[Reminder]:
+def planned(shifts: Iterable[Shift], leads: Leads, zone: ZoneInfo) -> list[Reminder]:
     """Every reminder of every shift, by due time."""
-    leads = tuple(leads)
+    if not isinstance(leads, Mapping):
+        leads = tuple(leads)
     result = []
     for shift in merged(list(shifts)):
-        for lead in leads:
+        for lead in leads_of(leads, shift.rotation):
             edge_at = shift.start if lead.edge is Edge.START else shift.end
             result.append(Reminder(shift, lead, edge_at, lead.due(edge_at, zone)))
     result.sort(key=lambda r: (r.due, r.key))
@@ -200,7 +236,7 @@ def planned(shifts: Iterable[Shift], leads: Iterable[Lead], zone: ZoneInfo) -> l
 
 def decide(
     shifts: Iterable[Shift],
-    leads: Iterable[Lead],
+    leads: Leads,
     zone: ZoneInfo,
     now: datetime,
     fired: Mapping[str, datetime],

@@ -8,6 +8,7 @@ event into the feed, and `new_alerts()` says which alerts deserve a pop-up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,7 +27,7 @@ from shared.feed import (
     ShiftChangedEvent,
 )
 from shared.oncall import Layer
-from tray.reminders import PRESETS, Lead
+from tray.reminders import DEFAULT_LEADS, PRESETS, Lead, Leads, leads_from_feed
 from tray.timeline import merged, next_midnight, primary, span, when
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ACKNOWLEDGE_ALL = "acknowledge-all"
     TOGGLE_LEAD = "toggle-lead"
+    USE_ROTA_LEADS = "use-rota-leads"
     SIGN_IN = "sign-in"
     SIGN_OUT = "sign-out"
     QUIT = "quit"
@@ -109,9 +111,29 @@ class Settings:
     """What the person chose, as far as the view is concerned."""
 
     zone: ZoneInfo
-    leads: tuple[Lead, ...]
+    #: The reminder times chosen on this computer (`--lead`, the menu); None: Rota's.
+    leads: tuple[Lead, ...] | None
     soon: timedelta = DEFAULT_SOON
     can_sign_in: bool = False
+
+
+def reminder_leads(feed: MyFeed | None, local: tuple[Lead, ...] | None) -> Leads:
+    """When to remind: the times chosen on this computer win; without them, my reminder
+    times in Rota by rotation, as the feed (or its copy in the cache) carries them; from a
+    service that sends none, the tray's defaults."""
+    if local is not None:
+        return local
+    if feed is None or feed.reminders is None:
+        return DEFAULT_LEADS
+    return leads_from_feed(feed.reminders)
+
+
+def shown_leads(feed: MyFeed | None, local: tuple[Lead, ...] | None) -> tuple[Lead, ...]:
+    """The reminder times the menu shows switched on: each one that applies to a rotation of mine."""
+    leads = reminder_leads(feed, local)
+    if isinstance(leads, Mapping):
+        return tuple(sorted({lead for chosen in leads.values() for lead in chosen}, key=Lead.sort_key))
+    return tuple(leads)
 
 
 def duty(feed: MyFeed | None, now: datetime, soon: timedelta = DEFAULT_SOON) -> Duty:
@@ -250,7 +272,7 @@ def _actions(feed: MyFeed | None, connection: Connection, settings: Settings) ->
         MenuEntry("Open Teams", Action.OPEN_URL, (links.teams if links else None) or TEAMS_URL),
         MenuEntry("Open schedule", Action.OPEN_URL, links.schedule if links else None, enabled=bool(links and links.schedule)),
         _alerts_entry(open_alerts(feed), online),
-        MenuEntry("Reminder times", children=_lead_entries(settings.leads)),
+        MenuEntry("Reminder times", children=_lead_entries(feed, settings.leads)),
         SEPARATOR,
         _sign_entry(connection, settings),
         MenuEntry("Quit", Action.QUIT),
@@ -286,9 +308,17 @@ def _alerts_entry(alerts: list[Alert], online: bool) -> MenuEntry:
     return MenuEntry(f"Acknowledge my open alerts ({len(alerts)})", children=(*items, SEPARATOR, everything))
 
 
-def _lead_entries(chosen: tuple[Lead, ...]) -> tuple[MenuEntry, ...]:
+def _lead_entries(feed: MyFeed | None, local: tuple[Lead, ...] | None) -> tuple[MenuEntry, ...]:
+    """Checkboxes for the reminder times; a click makes them a choice of this computer's,
+    which Rota's times (when the feed carries them) can replace again."""
+    chosen = shown_leads(feed, local)
     offered = list(PRESETS) + [lead for lead in chosen if lead not in PRESETS]
-    return tuple(MenuEntry(lead.label, Action.TOGGLE_LEAD, lead.key, checked=lead in chosen) for lead in offered)
+    boxes = tuple(MenuEntry(lead.label, Action.TOGGLE_LEAD, lead.key, checked=lead in chosen) for lead in offered)
+    if feed is None or feed.reminders is None:
+        return boxes
+    if local is None:
+        return (MenuEntry("As set in Rota"), *boxes)
+    return (*boxes, SEPARATOR, MenuEntry("Use my times in Rota", Action.USE_ROTA_LEADS))
 
 
 def _sign_entry(connection: Connection, settings: Settings) -> MenuEntry:

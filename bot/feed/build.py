@@ -8,6 +8,10 @@ says what a stream that showed one feed must send to show the next.
 Shift boundaries are the real ones: a shift under way is listed from when it began, not
 from "now", and the horizon moves a day at a time, so two feeds computed minutes apart
 are equal unless something changed, and reminders keyed on a shift's start stay put.
+
+A feed carries the person's reminder times in each of their rotations, resolved from the
+same preferences by the same rule (`reminders.effective_prefs`) as the reminders Rota
+sends by DM (`bot.shifts.reminding`), so the tray reminds when the DMs do.
 """
 
 from __future__ import annotations
@@ -19,8 +23,20 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
 from bot.alerts import model
+from bot.shifts.reminders import ReminderPrefs, effective_prefs
+from bot.shifts.reminders import Event as ReminderEvent
 from shared import feed
-from shared.feed import AlertEvent, FeedEvent, Links, MyFeed, RotationNow, Shift, ShiftChangedEvent, ShiftsChanged
+from shared.feed import (
+    AlertEvent,
+    FeedEvent,
+    Links,
+    MyFeed,
+    ReminderLeads,
+    RotationNow,
+    Shift,
+    ShiftChangedEvent,
+    ShiftsChanged,
+)
 from shared.oncall import Layer, Reason, on_call, shifts
 from shared.rotation import MIN_INSTANT, Rotation
 
@@ -59,6 +75,10 @@ class Snapshot:
     rotations: Mapping[str, Rotation]
     alerts: Sequence[model.Alert] = ()
     names: Mapping[str, str] = field(default_factory=dict)
+    #: People's own reminder choices, by email (those who made none are left out).
+    own_reminders: Mapping[str, ReminderPrefs] = field(default_factory=dict)
+    #: Rotations' default reminders, by name (those that set none are left out).
+    reminder_defaults: Mapping[str, ReminderPrefs] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,9 @@ class Schedule:
     alerts: Sequence[model.Alert]
     names: Mapping[str, str]
     links: Links
+    own_reminders: Mapping[str, ReminderPrefs] = field(default_factory=dict)
+    #: Each rotation's default reminders (absent: Rota's).
+    rotation_reminders: Mapping[str, ReminderPrefs] = field(default_factory=dict)
 
 
 def horizon_end(at: datetime, horizon: timedelta = HORIZON) -> datetime:
@@ -100,7 +123,8 @@ def schedule(snapshot: Snapshot, links: Links, horizon: timedelta = HORIZON) -> 
     views = {name: rotation_view(rotation, snapshot.rotations, snapshot.at, until)
              for name, rotation in snapshot.rotations.items()}
     members = {name: frozenset(rotation.members) for name, rotation in snapshot.rotations.items()}
-    return Schedule(snapshot.at, until, views, members, snapshot.alerts, snapshot.names, links)
+    return Schedule(snapshot.at, until, views, members, snapshot.alerts, snapshot.names, links,
+                    snapshot.own_reminders, snapshot.reminder_defaults)
 
 
 def rotation_view(rotation: Rotation, others: Mapping[str, Rotation], at: datetime, until: datetime) -> RotationView:
@@ -148,6 +172,7 @@ def feed_for(user: str, plan: Schedule) -> MyFeed:
                        key=lambda s: (s.start, s.rotation, s.layer))
     alerts = [feed_alert(alert, plan.links) for alert in plan.alerts if handed_to(alert, user, plan.views)]
     named = {user} | {p for view in mine.values() for p in (view.now.primary, view.now.secondary) if p}
+    own = plan.own_reminders.get(user)
     return MyFeed(
         user=user,
         generated_at=plan.at,
@@ -157,7 +182,14 @@ def feed_for(user: str, plan: Schedule) -> MyFeed:
         alerts=alerts,
         people={email: plan.names[email] for email in sorted(named) if email in plan.names},
         links=plan.links,
+        reminders={name: feed_leads(effective_prefs(own, plan.rotation_reminders.get(name))) for name in mine},
     )
+
+
+def feed_leads(prefs: ReminderPrefs) -> ReminderLeads:
+    """Resolved reminder choices as the feed writes them (`15m`, `evening 18:00`)."""
+    return ReminderLeads(before_start=[lead.text() for lead in prefs.leads(ReminderEvent.START)],
+                         before_end=[lead.text() for lead in prefs.leads(ReminderEvent.END)])
 
 
 def handed_to(alert: model.Alert, user: str, views: Mapping[str, RotationView]) -> bool:
@@ -186,8 +218,9 @@ def events_between(sent: MyFeed | None, latest: MyFeed, closed: Mapping[str, fee
     """What a stream that showed `sent` sends to show `latest`: a `shift-changed` per
     rotation that changed, an `alert` per alert that changed (`closed` holds those that
     were resolved meanwhile). When something left the feed otherwise (a rotation I left,
-    an alert that is no longer mine) only a whole new `feed` can say so."""
-    if sent is None:
+    an alert that is no longer mine), and when my reminder times changed, only a whole new
+    `feed` can say so."""
+    if sent is None or sent.reminders != latest.reminders:
         return [FeedEvent(type="feed", data=latest)]
     shift_events = _rotation_changes(sent, latest, causes)
     alert_events = _alert_changes(sent, latest, closed)

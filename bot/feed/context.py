@@ -1,9 +1,10 @@
 """The tray's feed as a resource of the application, and its routes.
 
-Started after the store, the timers and the alerts service, and before the chat service,
-which takes `app[PAIRING]` for its `tray` command (local mode only). It listens to the
-store's commits, so a change made anywhere in this process reaches the open streams at
-once, and registers the handoff timer; every two minutes it also brings the open streams
+Started after the store, the timers, the alerts service and the shift services (whose
+reminder choices the feed carries), and before the chat service, which takes
+`app[PAIRING]` for its `tray` command (local mode only). It listens to the store's
+commits, so a change made anywhere in this process reaches the open streams at once,
+and registers the handoff timer; every two minutes it also brings the open streams
 up to date with what this process did not see (another replica's or the command line's
 changes, and handoffs when another replica runs the timers). A test may put its own `FeedSettings` in
 `app[FEED_SETTINGS]` before the app starts (a short ping interval).
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.appkeys import CLOCK, FEED, FEED_SETTINGS, PAIRING, PERSONAL_TOKENS, SETTINGS, STORE, TIMERS
+from bot.appkeys import CLOCK, FEED, FEED_SETTINGS, PAIRING, PERSONAL_TOKENS, SETTINGS, SHIFTS, STORE, TIMERS
 from bot.feed import api
 from bot.feed.commits import Commit, watch
 from bot.feed.handoffs import HandoffSource
@@ -26,6 +27,7 @@ from bot.feed.pairing import Pairing
 from bot.feed.reading import StoreReader
 from bot.feed.stream import FeedSettings
 from bot.storage.alerts import AlertStore
+from bot.storage.shifts_tables import PersonRemindersRow, ReminderSettingsRow
 from bot.storage.tray import TrayStore
 from bot.timers.pokes import Pokes
 
@@ -34,15 +36,17 @@ log = logging.getLogger(__name__)
 #: Writes to these tables can change what a stream sends (a newly learned display name
 #: waits for the next change: no event carries names alone).
 ROTATION_TABLES = frozenset({"rotations", "rotation_members", "overrides", "time_off"})
-FEED_TABLES = ROTATION_TABLES | {"alerts"}
+#: People's own reminder times and rotations' defaults, as the API and the chat set them.
+REMINDER_TABLES = frozenset({PersonRemindersRow.__tablename__, ReminderSettingsRow.__tablename__})
+FEED_TABLES = ROTATION_TABLES | REMINDER_TABLES | {"alerts"}
 
 
 async def feed_context(app: web.Application) -> AsyncIterator[None]:
     store, clock, settings, timers = app[STORE], app[CLOCK], app[SETTINGS], app[TIMERS]
     options = app.setdefault(FEED_SETTINGS, FeedSettings())
     tray = TrayStore(store.engine, clock)
-    hub = FeedHub(StoreReader(store, AlertStore(store.engine, clock), tray, clock), api.links_for(settings),
-                  options.horizon)
+    reader = StoreReader(store, AlertStore(store.engine, clock), tray, app[SHIFTS].shifts, clock)
+    hub = FeedHub(reader, api.links_for(settings), options.horizon)
     app[PERSONAL_TOKENS] = tray
     app[FEED] = hub
     if settings.local_mode:

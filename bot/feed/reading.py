@@ -1,4 +1,6 @@
-"""Reading what the feeds are computed from: the rotations, the open alerts, the names.
+"""Reading what the feeds are computed from: the rotations, the open alerts, the names,
+and the reminder choices (the people's own and the rotations' defaults, as the shift
+services keep them for the reminders they send).
 
 A handful of queries whatever the number of streams: the hub reads once per refresh.
 """
@@ -12,6 +14,7 @@ from bot.alerts import model
 from bot.feed.build import HANDED, Snapshot
 from bot.storage import NotFound, Store
 from bot.storage.alerts import MAX_LIST, AlertStore
+from bot.storage.shifts import ShiftStore
 from bot.storage.tray import TrayStore
 from shared.rotation import Rotation
 
@@ -19,12 +22,13 @@ Clock = Callable[[], datetime]
 
 
 class StoreReader:
-    """The hub's `Reader`, over the store and the alerts' and tray's repositories."""
+    """The hub's `Reader`, over the store and the alerts', tray's and shifts' repositories."""
 
-    def __init__(self, store: Store, alerts: AlertStore, tray: TrayStore, clock: Clock) -> None:
+    def __init__(self, store: Store, alerts: AlertStore, tray: TrayStore, shifts: ShiftStore, clock: Clock) -> None:
         self._store = store
         self._alerts = alerts
         self._tray = tray
+        self._shifts = shifts
         self._clock = clock
 
     async def snapshot(self) -> Snapshot:
@@ -33,8 +37,11 @@ class StoreReader:
         open_alerts = await self._alerts.list_alerts(states=list(HANDED), limit=MAX_LIST)
         alerts = [stored.alert for stored in open_alerts]
         people = {email for rotation in rotations.values() for email in _named_in(rotation)}
+        own_reminders = await self._shifts.person_reminders(people)
+        reminder_defaults = await self._shifts.reminder_defaults()
         people |= {alert.acknowledged_by for alert in alerts if alert.acknowledged_by}
-        return Snapshot(at=at, rotations=rotations, alerts=alerts, names=await self._tray.display_names(people))
+        return Snapshot(at=at, rotations=rotations, alerts=alerts, names=await self._tray.display_names(people),
+                        own_reminders=own_reminders, reminder_defaults=reminder_defaults)
 
     async def resolved(self, alert_ids: Iterable[int]) -> list[model.Alert]:
         found = []

@@ -12,7 +12,8 @@ from bot.feed.api import links_for
 from bot.feed.build import Snapshot, events_between, feed_alert, feed_for, schedule
 from bot.feed.hub import FeedHub, causes_of
 from bot.feed.commits import Audited
-from shared.feed import AlertEvent, AlertState, FeedEvent, Links, ShiftChangedEvent
+from bot.shifts.reminders import ReminderPrefs
+from shared.feed import AlertEvent, AlertState, FeedEvent, Links, ReminderLeads, ShiftChangedEvent
 from bot.settings import Settings
 from manifest.build import TEMPLATE
 from shared.rotation import Override, Rotation, Secondary, ShiftLength
@@ -35,9 +36,14 @@ def alert(alert_id: int, state: model.AlertState = model.AlertState.TRIGGERED, *
     return replace(opened, state=state, **changes)
 
 
-def feed_of(user: str, *rotations: Rotation, alerts=(), at: datetime = NOW):
-    snapshot = Snapshot(at=at, rotations={r.name: r for r in rotations}, alerts=list(alerts))
+def feed_of(user: str, *rotations: Rotation, alerts=(), at: datetime = NOW, own=None, defaults=None):
+    snapshot = Snapshot(at=at, rotations={r.name: r for r in rotations}, alerts=list(alerts),
+                        own_reminders=own or {}, reminder_defaults=defaults or {})
     return feed_for(user, schedule(snapshot, LINKS))
+
+
+def prefs(**leads: list[str]) -> ReminderPrefs:
+    return ReminderPrefs.from_dict(leads)
 
 
 def test_a_stretch_under_way_is_listed_from_when_it_began_and_its_end_named():
@@ -90,6 +96,38 @@ def test_only_alerts_of_rotations_i_hold_now_or_acknowledged_are_mine():
     assert [a.id for a in feed_of(CAROL, team(), alerts=alerts).alerts] == ["1", "2"]
     assert [a.id for a in feed_of(BOB, team(), alerts=alerts).alerts] == []
     assert [a.id for a in feed_of(DAN, team(), alerts=alerts).alerts] == ["2"]
+
+
+def test_my_reminder_times_are_mine_else_my_rotation_s_else_rota_s_for_starts_and_ends_apart():
+    rotations = (team(), team(name="ml-infra"), team(name="releases"))
+    defaults = {"ml-infra": prefs(before_start=["1h"], before_end=["30m"]), "releases": prefs(before_end=["1h"])}
+
+    theirs = feed_of(ALICE, *rotations, defaults=defaults)
+    mine = feed_of(ALICE, *rotations, defaults=defaults, own={ALICE: prefs(before_start=["evening 19:30", "90m"])})
+
+    assert theirs.reminders == {
+        ROTATION: ReminderLeads(before_start=["evening 18:00", "15m"], before_end=["15m"]),
+        "ml-infra": ReminderLeads(before_start=["1h"], before_end=["30m"]),
+        "releases": ReminderLeads(before_start=["evening 18:00", "15m"], before_end=["1h"]),
+    }
+    assert mine.reminders == {
+        ROTATION: ReminderLeads(before_start=["evening 19:30", "90m"], before_end=["15m"]),
+        "ml-infra": ReminderLeads(before_start=["evening 19:30", "90m"], before_end=["30m"]),
+        "releases": ReminderLeads(before_start=["evening 19:30", "90m"], before_end=["1h"]),
+    }
+    assert feed_of(DAN, *rotations, own={ALICE: prefs(before_start=["1h"])}).reminders == {}
+
+
+def test_new_reminder_times_are_a_whole_new_feed_and_someone_else_s_are_nothing():
+    before = feed_of(ALICE, team())
+    quiet = feed_of(ALICE, team(), own={ALICE: prefs(before_start=["evening 18:00", "15m"])})
+    changed = feed_of(ALICE, team(), own={ALICE: prefs(before_start=["1h"]), BOB: prefs(before_end=["1h"])})
+    not_mine = feed_of(ALICE, team(), own={BOB: prefs(before_end=["1h"])})
+
+    assert events_between(before, quiet, {}, {}) == []
+    assert events_between(before, not_mine, {}, {}) == []
+    assert events_between(before, changed, {}, {}) == [FeedEvent(type="feed", data=changed)]
+    assert changed.reminders[ROTATION].before_start == ["1h"]
 
 
 def test_what_a_commit_did_is_named_by_its_audit_entries():

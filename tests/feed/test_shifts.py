@@ -1,5 +1,6 @@
 """`GET /api/v1/me/shifts`: who is on duty in my rotations and until when, my own shifts
-for the coming weeks with overrides and time off applied, my alerts, on both backends."""
+for the coming weeks with overrides and time off applied, my alerts, my reminder times, on
+both backends."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from shared.feed import schema_for
-from tests.api.conftest import Api
+from tests.api.conftest import Api, rotation_body
 from tests.feed.conftest import ALICE, BOB, CAROL, ROTATION, override, utc
 
 SHIFTS = "/api/v1/me/shifts"
@@ -53,3 +54,17 @@ async def test_the_one_holding_an_override_sees_it_as_theirs(admin: Api, bob: Ap
                       "end": "2026-03-26T00:00:00Z", "layer": "primary", "reason": "override"}]
     assert all(s["person"] == BOB for s in mine["shifts"])
 
+
+async def test_my_feed_carries_my_own_reminder_times_else_my_rotations_ones(admin: Api, alice: Api, bob: Api):
+    await admin.ok("POST", "/api/v1/rotations", json=rotation_body("ml-infra", members=[ALICE, CAROL]))
+    rota_default = {"before_start": ["evening 18:00", "15m"], "before_end": ["15m"]}
+    assert (await alice.ok("GET", SHIFTS))["reminders"] == {ROTATION: rota_default, "ml-infra": rota_default}
+
+    await admin.ok("PUT", "/api/v1/rotations/ml-infra/reminders", json={"before_start": ["1h"], "before_end": ["30m"]})
+    await admin.ok("PUT", f"/api/v1/people/{ALICE}/reminders", json={"before_start": ["evening 18:00", "15m"]})
+    mine, bobs = await alice.ok("GET", SHIFTS), await bob.ok("GET", SHIFTS)
+
+    Draft202012Validator(schema_for("MyFeed")).validate(mine)
+    assert mine["reminders"] == {ROTATION: {"before_start": ["evening 18:00", "15m"], "before_end": ["15m"]},
+                                 "ml-infra": {"before_start": ["evening 18:00", "15m"], "before_end": ["30m"]}}
+    assert bobs["reminders"] == {ROTATION: rota_default}

@@ -1,6 +1,6 @@
 """`GET /api/v1/me/stream` over a loopback connection: the whole feed first, then what
 changes as it changes (an override made through the API, a handoff, an alert handed to
-me), pings while nothing happens, and nothing kept once the client has gone."""
+me, new reminder times), pings while nothing happens, and nothing kept once the client has gone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from bot.appkeys import FEED, TIMERS
 from bot.feed.handoffs import SOURCE_NAME
 from bot.storage import Store
-from shared.feed import AlertEvent, AlertState, FeedEvent, PingEvent, ShiftChangedEvent
+from shared.feed import AlertEvent, AlertState, FeedEvent, PingEvent, ReminderLeads, ShiftChangedEvent
 from shared.rotation import Override
 from tests.api.conftest import Api
 from tests.feed.conftest import ALICE, BOB, CAROL, PROMPTLY, ROTATION, Stream, open_stream, override, utc
@@ -155,3 +155,23 @@ async def test_joining_moves_my_shifts_and_leaving_sends_a_feed_without_the_rota
     assert isinstance(joined, ShiftChangedEvent) and joined.data.cause == "schedule"
     assert isinstance(left, FeedEvent)
     assert (left.data.rotations, left.data.shifts) == ([], [])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+async def test_new_reminder_times_reach_an_open_stream_as_a_new_feed(admin: Api, stream: Stream):
+    first = await stream.next()
+
+    await admin.ok("PUT", f"/api/v1/rotations/{ROTATION}/reminders", json={"before_start": ["1h"], "before_end": ["1h"]})
+    from_rotation = await stream.next_change()
+    await admin.ok("PUT", f"/api/v1/people/{ALICE}/reminders", json={"before_start": ["evening 18:00", "15m"]})
+    mine = await stream.next_change()
+    await admin.ok("PUT", f"/api/v1/people/{BOB}/reminders", json={"before_start": ["2h"]})
+    await admin.ok("POST", f"/api/v1/rotations/{ROTATION}/overrides", json=override(BOB, utc(2026, 3, 25), 24))
+    then = await stream.next_change()
+
+    assert first.data.reminders == {ROTATION: ReminderLeads(before_start=["evening 18:00", "15m"], before_end=["15m"])}
+    assert isinstance(from_rotation, FeedEvent) and from_rotation.data.shifts == first.data.shifts
+    assert from_rotation.data.reminders == {ROTATION: ReminderLeads(before_start=["1h"], before_end=["1h"])}
+    assert isinstance(mine, FeedEvent)
+    assert mine.data.reminders == {ROTATION: ReminderLeads(before_start=["evening 18:00", "15m"], before_end=["1h"])}
+    assert isinstance(then, ShiftChangedEvent) and then.data.cause == "override"

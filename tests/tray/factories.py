@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from shared.feed import Alert, AlertState, Links, MyFeed, RotationNow, Severity, Shift
+from shared.feed import Alert, AlertState, Links, MyFeed, ReminderLeads, RotationNow, Severity, Shift
 from shared.oncall import Layer, Reason
 
 ME = "alice@example.com"
@@ -55,8 +55,9 @@ def feed(
     rotations: list[RotationNow] | None = None,
     alerts: list[Alert] | None = None,
     schedule: str | None = "http://127.0.0.1:3978/schedule",
+    reminders: dict[str, ReminderLeads] | None = None,
 ) -> MyFeed:
-    names = sorted({s.rotation for s in shifts} | {"data-platform"})
+    names = sorted({s.rotation for s in shifts} | {"data-platform"} | set(reminders or {}))
     return MyFeed(
         user=ME,
         generated_at=generated_at or (min((s.start for s in shifts), default=at("2026-03-02 09:00")) - timedelta(days=1)),
@@ -71,4 +72,10 @@ def feed(
         alerts=alerts or [],
         people={"bob@example.com": "Bob Martin", ME: "Alice Durand"},
         links=Links(teams="https://teams.microsoft.com/l/team/19:abc", schedule=schedule),
+        reminders=reminders,
     )
+
+
+def leads(before_start: list[str], before_end: list[str] | None = None) -> ReminderLeads:
+    """Reminder times as the service writes them in a feed (`15m`, `evening 18:00`)."""
+    return ReminderLeads(before_start=before_start, before_end=before_end or [])

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from shared.feed import AlertEvent
-from tests.tray.factories import PARIS, alert, at, feed, shift
+from tests.tray.factories import PARIS, alert, at, feed, leads, shift
 from tests.tray.fake_msal import DEVICE_LOGIN, MESSAGE, USER_CODE, FakeMsal
 from tests.tray.fake_service import TOKEN, FakeService
 from tests.tray.waiting import WAIT, Changes
@@ -68,7 +68,7 @@ def make_app(
     paired = PairedToken(tmp_path)
     paired.save(TOKEN)
     return TrayApp(
-        Options(url=url, zone=PARIS, leads=tuple(leads)),
+        Options(url=url, zone=PARIS, leads=None if leads is None else tuple(leads)),
         cache,
         Credentials(paired, microsoft),
         Notifications(screen),
@@ -190,6 +190,33 @@ async def test_reminder_times_chosen_in_the_menu_apply_at_once_and_are_remembere
     await app.handle(MenuEntry("5 minutes before it starts", Action.TOGGLE_LEAD, "5m", checked=False))
     assert [lead.key for lead in app.options.leads] == ["15m", "5m"]
     assert Cache(tmp_path).load_settings().leads == ["15m", "5m"]
+
+
+async def test_offline_my_times_in_rota_from_the_cached_feed_remind_once_per_shift_and_lead(tmp_path):
+    Cache(tmp_path).save_feed(feed(SHIFT, reminders={"data-platform": leads(["evening 18:00", "15m"], [])}))
+    clock, screen = Clock(at("2026-03-09 18:00")), Screen()
+    app = make_app(tmp_path, "http://127.0.0.1:9", screen, clock, leads=None)
+    for now in ("2026-03-09 18:00", "2026-03-09 18:01", "2026-03-10 11:00", "2026-03-10 11:45", "2026-03-10 19:45"):
+        clock.current = at(now)
+        app.step()
+    await screen.until(lambda: len(screen.notices) == 2)
+    clock.current = at("2026-03-10 11:46")
+    restarted = Screen()
+    make_app(tmp_path, "http://127.0.0.1:9", restarted, clock, leads=None).step()
+    await asyncio.sleep(0)
+    assert [n.title for n in screen.notices] == ["Your shift starts tomorrow 12:00", "Your shift starts in 15 minutes"]
+    assert restarted.notices == []
+
+
+async def test_a_click_makes_reminder_times_this_computer_s_until_rota_s_are_chosen_again(tmp_path):
+    Cache(tmp_path).save_feed(feed(SHIFT, reminders={"data-platform": leads(["evening 18:00", "15m"])}))
+    app = make_app(tmp_path, "http://127.0.0.1:9", Screen(), Clock(at("2026-03-02 09:00")), leads=None)
+    await app.handle(MenuEntry("5 minutes before it starts", Action.TOGGLE_LEAD, "5m", checked=False))
+    assert [lead.key for lead in app.options.leads] == ["evening-18:00", "15m", "5m"]
+    assert Cache(tmp_path).load_settings().leads == ["evening-18:00", "15m", "5m"]
+    await app.handle(MenuEntry("Use my times in Rota", Action.USE_ROTA_LEADS))
+    assert app.options.leads is None
+    assert Cache(tmp_path).load_settings().leads is None
 
 
 async def test_open_teams_opens_the_link(tmp_path):

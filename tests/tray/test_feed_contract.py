@@ -18,6 +18,7 @@ from shared.feed import (
     PairResponse,
     Ping,
     PingEvent,
+    ReminderLeads,
     RotationNow,
     ShiftChangedEvent,
     ShiftsChanged,
@@ -27,7 +28,7 @@ from shared.feed import (
     schema_for,
     schema_text,
 )
-from tests.tray.factories import alert, at, feed, shift
+from tests.tray.factories import alert, at, feed, leads, shift
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "shared" / "schemas" / "feed.schema.json"
@@ -41,7 +42,8 @@ def as_json(model) -> object:
     return json.loads(model.model_dump_json())
 
 
-EXAMPLE = feed(shift(at("2026-03-10 12:00")), alerts=[alert()])
+EXAMPLE = feed(shift(at("2026-03-10 12:00")), alerts=[alert()],
+               reminders={"data-platform": leads(["evening 18:00", "15m", "2h", "1d"], ["15m"])})
 EVENTS = [
     FeedEvent(type="feed", data=EXAMPLE),
     ShiftChangedEvent(
@@ -111,6 +113,37 @@ def test_both_sides_refuse_the_same_malformed_feed(path, value):
     document = broken(path, value)
     assert not validator("MyFeed").is_valid(document)
     with pytest.raises(ValidationError):
+        MyFeed.model_validate(document)
+
+
+def test_a_feed_without_reminder_times_as_an_older_service_sends_it_is_valid_on_both_sides():
+    document = as_json(EXAMPLE)
+    del document["reminders"]
+    assert "reminders" not in feed_schema()["$defs"]["MyFeed"]["required"]
+    validator("MyFeed").validate(document)
+    validator("StreamEvent").validate({"type": "feed", "data": document})
+    assert MyFeed.model_validate(document).reminders is None
+    assert parse_event(json.dumps({"type": "feed", "data": document})).data.reminders is None
+
+
+def test_reminder_times_are_per_rotation_and_written_as_rota_s_reminder_settings():
+    document = as_json(EXAMPLE)
+    assert document["reminders"] == {
+        "data-platform": {"before_start": ["evening 18:00", "15m", "2h", "1d"], "before_end": ["15m"]}}
+    assert ReminderLeads.model_validate({}) == ReminderLeads(before_start=[], before_end=[])
+
+
+@pytest.mark.parametrize("lead", ["soon", "evening 25:00", "evening-18:00", "0m", "15 m", "end-15m", "1w", "15"])
+def test_both_sides_refuse_a_reminder_time_they_cannot_read(lead):
+    document = broken(["reminders", "data-platform", "before_end"], [lead])
+    assert not validator("MyFeed").is_valid(document)
+    with pytest.raises(ValidationError):
+        MyFeed.model_validate(document)
+
+
+def test_a_feed_may_only_hold_reminder_times_of_rotations_it_lists():
+    document = broken(["reminders", "releases"], {"before_start": ["15m"], "before_end": []})
+    with pytest.raises(ValidationError, match="reminders of rotation 'releases'"):
         MyFeed.model_validate(document)
 
 

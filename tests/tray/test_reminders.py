@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.tray.factories import NEW_YORK, PARIS, UTC, at, shift
+from tests.tray.factories import NEW_YORK, PARIS, UTC, at, leads, shift
 from tray.reminders import (
     DEFAULT_LEADS,
     PRESETS,
@@ -16,6 +16,7 @@ from tray.reminders import (
     Lead,
     LeadError,
     decide,
+    leads_from_feed,
     planned,
     prune,
 )
@@ -197,7 +198,7 @@ def test_fired_keys_are_forgotten_days_after_their_edge():
     assert prune(fired, at("2026-03-10 12:00")) == {"recent": at("2026-03-09 12:00")}
 
 
-@pytest.mark.parametrize("text", ["1h", "15m", "1h30m", "30s", "end-15m", "evening-18:00", "0m", "1d"])
+@pytest.mark.parametrize("text", ["1h", "15m", "1h30m", "30s", "end-15m", "evening-18:00", "end-evening-20:00", "0m", "1d"])
 def test_lead_times_read_back_as_they_are_written(text):
     assert Lead.parse(text).key == text
 
@@ -216,3 +217,31 @@ def test_any_lead_survives_its_text_form(before, at_end):
 
 def test_the_menu_offers_the_defaults_among_its_presets():
     assert set(DEFAULT_LEADS) <= set(PRESETS)
+
+
+def test_reminder_times_from_rota_become_the_tray_s_own_leads():
+    converted = leads_from_feed({
+        "data-platform": leads(["15m", "evening 18:00", "90m", "1d", "15m"], ["15m", "evening 20:00"]),
+        "releases": leads([]),
+    })
+    assert [lead.key for lead in converted["data-platform"]] == [
+        "evening-18:00", "1d", "1h30m", "15m", "end-evening-20:00", "end-15m"]
+    assert converted["releases"] == ()
+    assert Lead.parse("end-evening-20:00").label == "The evening before it ends, at 20:00"
+
+
+def test_each_rotation_s_shifts_are_reminded_at_its_own_times_once_each():
+    shifts = [shift(at("2026-03-10 12:00"), at("2026-03-10 20:00")),
+              shift(at("2026-03-11 09:00"), at("2026-03-11 17:00"), rotation="releases"),
+              shift(at("2026-03-12 09:00"), at("2026-03-12 17:00"), rotation="ml-infra")]
+    by_rotation = leads_from_feed({"data-platform": leads(["evening 18:00", "15m"]), "releases": leads([], ["evening 20:00"])})
+    seen, _ = run_clock(shifts, by_rotation, PARIS, at("2026-03-09 12:00"), at("2026-03-13 00:00"), timedelta(minutes=1))
+    assert [(when, r.shift.rotation, r.lead.key) for when, _, r in seen] == [
+        (at("2026-03-09 18:00"), "data-platform", "evening-18:00"),
+        (at("2026-03-10 11:45"), "data-platform", "15m"),
+        (at("2026-03-10 20:00"), "releases", "end-evening-20:00"),
+        (at("2026-03-11 18:00"), "ml-infra", "evening-18:00"),
+        (at("2026-03-12 08:00"), "ml-infra", "1h"),
+        (at("2026-03-12 08:45"), "ml-infra", "15m"),
+        (at("2026-03-12 16:45"), "ml-infra", "end-15m"),
+    ]

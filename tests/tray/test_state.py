@@ -8,7 +8,7 @@ import pytest
 
 from shared.feed import AlertEvent, AlertState, FeedEvent, Ping, PingEvent, RotationNow, ShiftChangedEvent, ShiftsChanged
 from shared.oncall import Layer
-from tests.tray.factories import ME, NEW_YORK, PARIS, alert, at, feed, shift
+from tests.tray.factories import ME, NEW_YORK, PARIS, alert, at, feed, leads, shift
 from tray.auth import DeviceCode
 from tray.reminders import DEFAULT_LEADS, Lead
 from tray.state import (
@@ -22,6 +22,7 @@ from tray.state import (
     icon_state,
     new_alerts,
     next_change,
+    reminder_leads,
     toggled,
     view,
 )
@@ -168,6 +169,48 @@ def test_clicking_a_reminder_time_switches_it_on_or_off():
     leads = toggled(DEFAULT_LEADS, "5m")
     assert Lead.parse("5m") in leads
     assert toggled(leads, "5m") == DEFAULT_LEADS
+
+
+def keys(chosen) -> list[str]:
+    return [lead.key for lead in chosen]
+
+
+ROTA_S = {"data-platform": leads(["evening 18:00", "15m"]), "releases": leads(["1h"], ["15m"])}
+
+
+def test_without_reminder_times_of_its_own_the_tray_reminds_at_my_times_in_rota():
+    mine = feed(WEEK, shift(at("2026-03-24 09:00"), rotation="releases"), reminders=ROTA_S)
+    by_rotation = reminder_leads(mine, None)
+    assert {name: keys(chosen) for name, chosen in by_rotation.items()} == {
+        "data-platform": ["evening-18:00", "15m"], "releases": ["1h", "end-15m"]}
+    assert reminder_leads(feed(WEEK), None) == DEFAULT_LEADS
+    assert reminder_leads(None, None) == DEFAULT_LEADS
+
+
+def test_reminder_times_chosen_on_this_computer_win_over_rota_s():
+    local = (Lead.parse("5m"),)
+    assert reminder_leads(feed(WEEK, reminders=ROTA_S), local) == local
+    assert reminder_leads(feed(WEEK), ()) == ()
+
+
+def test_my_times_in_rota_stay_through_shift_changes_until_a_new_feed_brings_others():
+    before = feed(WEEK, reminders=ROTA_S)
+    now = RotationNow(name="data-platform", timezone="Europe/Paris", primary="carol@example.com")
+    moved = ShiftChangedEvent(type="shift-changed", data=ShiftsChanged(rotation=now, shifts=[shift(at("2026-03-11 12:00"))]))
+    assert apply(before, moved).reminders == ROTA_S
+    newer = feed(WEEK, reminders={"data-platform": leads(["1h"])})
+    assert apply(before, FeedEvent(type="feed", data=newer)).reminders == newer.reminders
+
+
+def test_the_menu_shows_my_times_in_rota_until_a_click_makes_them_this_computer_s():
+    mine = feed(WEEK, reminders=ROTA_S)
+    rota_s = entry(view(mine, at("2026-03-02 09:00"), Connection.ONLINE, Settings(zone=PARIS, leads=None)).menu, "Reminder times")
+    assert rota_s.children[0] == MenuEntry("As set in Rota")
+    assert {c.argument for c in rota_s.children if c.checked} == {"evening-18:00", "1h", "15m", "end-15m"}
+    local = entry(view(mine, at("2026-03-02 09:00"), Connection.ONLINE, Settings(zone=PARIS, leads=(Lead.parse("5m"),))).menu,
+                  "Reminder times")
+    assert [c.argument for c in local.children if c.checked] == ["5m"]
+    assert local.children[-1] == MenuEntry("Use my times in Rota", Action.USE_ROTA_LEADS)
 
 
 def test_signed_out_the_menu_offers_sign_in_instead():
