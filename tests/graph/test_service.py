@@ -8,6 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from aiohttp import web
+
 from bot.app import create_app
 from bot.appkeys import GRAPH_TAGS, STORE, TIMERS
 from bot.graph import SOURCE_NAME
@@ -24,16 +27,26 @@ from tests.graph.conftest import ACTOR, IDS, TEAM, channel, data_rotation
 US_GOVERNMENT = "https://graph.microsoft.us/v1.0"
 
 
-async def test_the_service_keeps_the_tag_of_a_bound_rotation(
-    sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate, clock, aiohttp_server: Any
-):
-    app = create_app(_graph_settings(sqlite_url, entra, graph, certificate), clock=clock)
+@pytest.fixture
+async def service(sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate, clock,
+                  aiohttp_server: Any) -> tuple[web.Application, TeamsStore]:  # fmt: skip
+    """The running service with Graph settings, the `data` rotation, its people's Entra ids
+    and its channel known (not bound yet)."""
+    settings = Settings(database_url=sqlite_url, app_id=CLIENT_ID, app_password=CLIENT_SECRET, app_tenant_id=TENANT,
+                        graph_url=graph.url, graph_login_url=entra.login_url, graph_ca_bundle=str(certificate.ca_path))
+    app = create_app(settings, clock=clock)
     await aiohttp_server(app, host="127.0.0.1")
     store = app[STORE]
     await store.create_rotation(data_rotation(), ACTOR)
-    await store.upsert_person(Person(email="alice@example.com", aad_object_id=IDS["alice@example.com"]))
+    for email in ("alice@example.com", "dave@example.com"):
+        await store.upsert_person(Person(email=email, aad_object_id=IDS[email]))
     teams = TeamsStore(engine_of(store), clock=clock)
     await teams.save_conversation(channel())
+    return app, teams
+
+
+async def test_the_service_keeps_the_tag_of_a_bound_rotation(service, graph: FakeGraph):
+    app, teams = service
     await teams.bind("data", "data-channel", ACTOR)
 
     await app[TIMERS].poke(SOURCE_NAME)
@@ -43,17 +56,10 @@ async def test_the_service_keeps_the_tag_of_a_bound_rotation(
     assert (await app[GRAPH_TAGS].tag_status("data")).in_sync
 
 
-async def test_a_binding_and_an_override_reach_the_tag_without_waiting_for_a_handoff(
-    sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate, clock, aiohttp_server: Any
-):
-    app = create_app(_graph_settings(sqlite_url, entra, graph, certificate), clock=clock)
-    await aiohttp_server(app, host="127.0.0.1")
+async def test_a_binding_and_an_override_reach_the_tag_without_waiting_for_a_handoff(service, graph: FakeGraph,
+                                                                                   clock):
+    app, teams = service
     store = app[STORE]
-    await store.create_rotation(data_rotation(), ACTOR)
-    for email in ("alice@example.com", "dave@example.com"):
-        await store.upsert_person(Person(email=email, aad_object_id=IDS[email]))
-    teams = TeamsStore(engine_of(store), clock=clock)
-    await teams.save_conversation(channel())
 
     await teams.bind("data", "data-channel", ACTOR)
     await _until(lambda: graph.tagged(TEAM, "data-oncall") == {IDS["alice@example.com"]})
@@ -67,11 +73,6 @@ async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "the tag did not follow the change"
         await asyncio.sleep(0.02)
-
-
-def _graph_settings(sqlite_url: str, entra: FakeEntra, graph: FakeGraph, certificate: LoopbackCertificate) -> Settings:
-    return Settings(database_url=sqlite_url, app_id=CLIENT_ID, app_password=CLIENT_SECRET, app_tenant_id=TENANT,
-                    graph_url=graph.url, graph_login_url=entra.login_url, graph_ca_bundle=str(certificate.ca_path))
 
 
 def test_tags_are_kept_only_with_a_client_secret_and_not_when_turned_off():
