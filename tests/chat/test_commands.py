@@ -274,6 +274,9 @@ def test_commands_used_in_the_wrong_place_say_where_they_work(text: str, scope: 
         ("remind start", "needs when to remind you", "remind start evening 18:00, 15m"),
         ("remind end off 15m", "comes alone", "remind end none"),
         ("remind sometimes", "not a reminder command", "remind start evening 18:00, 15m"),
+        ("integration add splunk", "the kind of monitoring", "integration add alertmanager data-platform"),
+        ("integration add", "the kind of monitoring", "integration add alertmanager data-platform"),
+        ("logbook the day before the outage", "can't read “the day before the outage” as a date", "logbook 2026-03-03"),
     ],
 )
 def test_refusals_say_what_was_wrong_and_show_a_working_example(text: str, says: str, example: str) -> None:
