@@ -14,7 +14,6 @@ reminder timer plan again at once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,8 +40,7 @@ async def show_reminders(env: Env, caller: Caller, command: RemindShow) -> list[
 async def set_reminders(env: Env, caller: Caller, command: RemindSet) -> list[Reply]:
     settings, email = _settings(env), caller.require_email()
     own = await settings.own(email) or ReminderPrefs()
-    field = "before_start" if command.event is Event.START else "before_end"
-    await settings.set_own(email, replace(own, **{field: command.leads}), caller.actor)
+    await settings.set_own(email, own.choosing(command.event, command.leads), caller.actor)
     if command.leads:
         saved = f"Saved: I remind you {_listed(command.leads)} each shift {command.event}s."
     else:
@@ -90,26 +88,20 @@ async def _view(env: Env, settings: ReminderSettings, email: str, zone: str) -> 
     return "\n".join(lines)
 
 
-def _chosen(prefs: ReminderPrefs | None, event: Event) -> tuple[Lead, ...] | None:
-    if prefs is None:
-        return None
-    return prefs.before_start if event is Event.START else prefs.before_end
-
-
 def _applying(event: Event, own: ReminderPrefs, mine: Sequence[Rotation],
               defaults: Mapping[str, ReminderPrefs]) -> str:  # fmt: skip
     """The leads that apply and whose they are; per rotation when the rotations differ."""
-    chosen = _chosen(own, event)
+    chosen = own.chosen(event)
     if chosen is not None:
         return f"{_listed(chosen)} (yours)"
+    rotas = f"{_listed(DEFAULT_PREFS.chosen(event))} (Rota's default)"
     options = {}
     for rotation in mine:
-        leads = _chosen(defaults.get(rotation.name), event)
-        source = f"{rotation.name}'s default" if leads is not None else "Rota's default"
-        options[rotation.name] = f"{_listed(leads if leads is not None else _chosen(DEFAULT_PREFS, event))} ({source})"
+        leads = (defaults.get(rotation.name) or ReminderPrefs()).chosen(event)
+        options[rotation.name] = rotas if leads is None else f"{_listed(leads)} ({rotation.name}'s default)"
     if len(set(options.values())) > 1:
         return "; ".join(f"in {name}, {text}" for name, text in options.items())
-    return next(iter(options.values()), f"{_listed(_chosen(DEFAULT_PREFS, event))} (Rota's default)")
+    return next(iter(options.values()), rotas)
 
 
 def _listed(leads: Sequence[Lead] | None) -> str:

@@ -113,9 +113,18 @@ class ReminderPrefs:
         end = self.before_end if self.before_end is not None else fallback.before_end
         return ReminderPrefs(start, end)
 
+    def chosen(self, event: Event) -> tuple[Lead, ...] | None:
+        """What was chosen for `event`, as given (None: nothing, so a fallback applies)."""
+        return self.before_start if event is Event.START else self.before_end
+
+    def choosing(self, event: Event, leads: tuple[Lead, ...] | None) -> ReminderPrefs:
+        """These choices with `leads` for `event` instead."""
+        if event is Event.START:
+            return ReminderPrefs(leads, self.before_end)
+        return ReminderPrefs(self.before_start, leads)
+
     def leads(self, event: Event) -> tuple[Lead, ...]:
-        chosen = self.before_start if event is Event.START else self.before_end
-        return tuple(dict.fromkeys(chosen or ()))
+        return tuple(dict.fromkeys(self.chosen(event) or ()))
 
     def to_dict(self) -> dict[str, list[str] | None]:
         return {name: None if leads is None else [lead.text() for lead in leads]
